@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `vigil` command-line tool: wiring only; the work is done by the libraries.
+@main
+struct Vigil: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Vigil: joint prevention and control of public health events on a verifiable multi-party ledger.",
+        subcommands: [Keygen.self, Sign.self, Verify.self, Bench.self]
+    )
+}
