@@ -14,7 +14,6 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "VigilLedger", targets: ["VigilLedger"]),
-        .library(name: "VigilSurveillance", targets: ["VigilSurveillance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -27,18 +26,14 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
-        .target(
-            name: "VigilSurveillance",
-            swiftSettings: strictSettings
-        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilLedger",
-                "VigilSurveillance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            exclude: ["DetectCommand.swift", "RtCommand.swift", "SurveillanceBench.swift"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -48,12 +43,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "VigilSurveillanceTests",
-            dependencies: ["VigilSurveillance"],
-            resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
         .testTarget(

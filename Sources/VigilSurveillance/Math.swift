@@ -110,3 +110,9 @@ func poissonDensityRaw(_ x: Double, _ lambda: Double) -> Double {
     }
     return rExp(-stirlingError(x) - devianceTerm(x, lambda)) / (sqrt2Pi * x.squareRoot())
 }
+
+@inline(__always)
+func cosine(_ x: Double) -> Double { cos(x) }
+
+@inline(__always)
+func sine(_ x: Double) -> Double { sin(x) }

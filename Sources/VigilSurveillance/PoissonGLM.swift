@@ -41,6 +41,16 @@ public struct PoissonGLM: Sendable {
     ///   - offset: R's `offset` (default all 0).
     /// - Returns: the fit, with `converged == false` if IRLS did not converge in 25 iterations.
     public func fit(_ y: [Double], priorWeights: [Double]? = nil, offset: [Double]? = nil) -> PoissonGLMFit {
+        fit(y, priorWeights: priorWeights, offset: offset, theta: nil)
+    }
+
+    /// Fits a negative-binomial GLM with known `theta` (MASS `negative.binomial(theta)`, log link):
+    /// variance `mu + mu^2 / theta`, starting from `mu = y + (y == 0)/6`.
+    public func fit(_ y: [Double], negativeBinomialTheta theta: Double, priorWeights: [Double]? = nil, offset: [Double]? = nil) -> PoissonGLMFit {
+        fit(y, priorWeights: priorWeights, offset: offset, theta: theta)
+    }
+
+    private func fit(_ y: [Double], priorWeights: [Double]?, offset: [Double]?, theta: Double?) -> PoissonGLMFit {
         let n = rows
         let p = columns
         precondition(y.count == n, "y has \(y.count) values, want \(n)")
@@ -49,15 +59,15 @@ public struct PoissonGLM: Sendable {
         let tolerance = min(1e-7, Self.epsilon / 1000)
         let eps = Double.ulpOfOne
 
-        // poisson()$initialize: mustart <- y + 0.1; eta <- log(mustart)
+        // poisson()$initialize: mustart <- y + 0.1; negative.binomial: y + (y == 0)/6; eta <- log(mustart)
         var eta = [Double](repeating: 0, count: n)
         var mu = [Double](repeating: 0, count: n)
         for i in 0..<n {
-            let m0 = y[i] + 0.1
+            let m0 = theta == nil ? y[i] + 0.1 : y[i] + (y[i] == 0 ? 1.0 / 6.0 : 0)
             eta[i] = rLog(m0)
             mu[i] = max(rExp(eta[i]), eps)
         }
-        var devold = deviance(y, mu, weights)
+        var devold = deviance(y, mu, weights, theta)
         var start = [Double](repeating: 0, count: p)
         var coefold: [Double]? = nil
         var converged = false
@@ -86,7 +96,8 @@ public struct PoissonGLM: Sendable {
             for i in 0..<n where good[i] {
                 let muEta = max(rExp(eta[i]), eps)
                 let z = (eta[i] - off[i]) + (y[i] - mu[i]) / muEta
-                let wi = (weights[i] * muEta * muEta / mu[i]).squareRoot()
+                let variance = theta.map { mu[i] + mu[i] * mu[i] / $0 } ?? mu[i]
+                let wi = (weights[i] * muEta * muEta / variance).squareRoot()
                 w[i] = wi
                 for j in 0..<p { a[j * nGood + r] = design[j * n + i] * wi }
                 b[r] = z * wi
@@ -97,7 +108,7 @@ public struct PoissonGLM: Sendable {
             if solution.contains(where: { !$0.isFinite }) { failed = true; break }
             for k in 0..<p { start[qr.pivot[k]] = solution[k] }
             computeLinearPredictor(start, off, &eta, &mu)
-            dev = deviance(y, mu, weights)
+            dev = deviance(y, mu, weights, theta)
             boundary = false
             if !dev.isFinite {
                 guard let old = coefold else { failed = true; break }
@@ -107,7 +118,7 @@ public struct PoissonGLM: Sendable {
                     ii += 1
                     for k in 0..<p { start[k] = (start[k] + old[k]) / 2 }
                     computeLinearPredictor(start, off, &eta, &mu)
-                    dev = deviance(y, mu, weights)
+                    dev = deviance(y, mu, weights, theta)
                 }
                 if failed { break }
                 boundary = true
@@ -159,8 +170,15 @@ public struct PoissonGLM: Sendable {
         }
     }
 
-    private func deviance(_ y: [Double], _ mu: [Double], _ weights: [Double]) -> Double {
+    private func deviance(_ y: [Double], _ mu: [Double], _ weights: [Double], _ theta: Double?) -> Double {
         var d = 0.0
+        if let theta {
+            for i in 0..<y.count {
+                let yi = y[i]
+                d += 2 * weights[i] * (yi * rLog(max(1, yi) / mu[i]) - (yi + theta) * rLog((yi + theta) / (mu[i] + theta)))
+            }
+            return d
+        }
         for i in 0..<y.count {
             let yi = y[i]
             let term = yi > 0 ? yi * rLog(yi / mu[i]) : 0

@@ -10,6 +10,8 @@ public struct Series: Sendable, Hashable {
     public var frequency: Int
     /// The index of the first time point within its year (R's `start[2]`), used by seasonal GLMs.
     public var startWithinYear: Int
+    /// Population at each time point, for population offsets; `nil` means 1 everywhere (R's default).
+    public var population: [Double]?
 
     /// Creates a series.
     /// - Parameters:
@@ -23,6 +25,7 @@ public struct Series: Sendable, Hashable {
         self.dates = dates
         self.frequency = frequency
         self.startWithinYear = startWithinYear
+        self.population = nil
     }
 
     /// Creates a series from integer counts.
