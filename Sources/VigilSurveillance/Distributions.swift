@@ -165,6 +165,11 @@ public enum Gamma {
             var next: Double
             if slope > 0 && slope.isFinite {
                 let step = f / slope
+                // Newton converges quadratically: after a step this small the error is negligible.
+                if abs(step) <= 1e-11 {
+                    x *= rExp(-step)
+                    break
+                }
                 next = x * rExp(-max(min(step, 5), -5))
             } else {
                 next = .nan
@@ -172,11 +177,7 @@ public enum Gamma {
             if !(next > lo && next < hi) || !next.isFinite {
                 next = hi.isFinite ? 0.5 * (lo + hi) : max(2 * x, 1)
             }
-            // Newton converges quadratically: after a step this small the error is negligible.
-            if abs(next - x) <= 1e-11 * x {
-                x = next
-                break
-            }
+            if next == x { break }
             x = next
         }
         return x * scale

@@ -4,22 +4,48 @@
 /// subtree it is one stored node; on the ragged right edge it is the fold of several stored
 /// nodes. The caller loads ``nodes`` from wherever the tree lives and calls ``proof(from:)``.
 public struct ProofPlan: Hashable, Sendable {
+    /// Every node to load, element by element, each element's nodes left to right.
+    public private(set) var nodes: [NodeID]
+    /// How many of ``nodes`` make up each proof element, in proof order.
+    private var counts: [UInt8]
+
+    /// Builds a plan from the leaf ranges of the proof elements, in proof order.
+    init(ranges: some Sequence<Range<UInt64>>, capacity: Int) {
+        nodes = []
+        counts = []
+        nodes.reserveCapacity(capacity)
+        counts.reserveCapacity(capacity)
+        for range in ranges {
+            let before = nodes.count
+            NodeID.decompose(range, into: &nodes)
+            counts.append(UInt8(nodes.count - before))
+        }
+    }
+
     /// For each proof element, in proof order, the perfect-subtree nodes (left to right) whose
     /// fold is that element.
-    public var elements: [[NodeID]]
+    public var elements: [[NodeID]] {
+        var offset = 0
+        return counts.map { count in
+            defer { offset += Int(count) }
+            return Array(nodes[offset..<offset + Int(count)])
+        }
+    }
 
-    /// Every node to load, element by element.
-    public var nodes: [NodeID] { elements.flatMap { $0 } }
+    /// The number of hashes in the proof.
+    public var elementCount: Int { counts.count }
 
     /// Assembles the proof from the hashes of ``nodes``, in the same order.
     /// - Precondition: `hashes.count == nodes.count`.
     public func proof(from hashes: [Hash]) -> [Hash] {
+        precondition(hashes.count == nodes.count, "\(hashes.count) hashes for a plan of \(nodes.count) nodes")
         var proof: [Hash] = []
-        proof.reserveCapacity(elements.count)
+        proof.reserveCapacity(counts.count)
         var offset = 0
-        for element in elements {
-            proof.append(MerkleHasher.fold(hashes[offset..<offset + element.count]))
-            offset += element.count
+        for count in counts {
+            let end = offset + Int(count)
+            proof.append(count == 1 ? hashes[offset] : MerkleHasher.fold(hashes[offset..<end]))
+            offset = end
         }
         return proof
     }
@@ -40,6 +66,7 @@ public enum MerkleProof {
             throw LedgerError(.badTreeSize, "index \(index) is beyond the tree size \(size)")
         }
         var ranges: [Range<UInt64>] = []
+        ranges.reserveCapacity(64)
         var (low, high, m) = (UInt64(0), size.rawValue, index.rawValue)
         while high - low > 1 {
             let k = largestPowerOfTwo(below: high - low)
@@ -51,7 +78,7 @@ public enum MerkleProof {
                 low += k
             }
         }
-        return ProofPlan(elements: ranges.reversed().map(NodeID.decompose))
+        return ProofPlan(ranges: ranges.reversed(), capacity: 2 * ranges.count)
     }
 
     /// The nodes of the consistency proof from the tree of `oldSize` leaves to that of `newSize`.
@@ -64,6 +91,7 @@ public enum MerkleProof {
                 .badTreeSize, "no consistency proof from size \(oldSize) to size \(newSize): need 0 < old <= new")
         }
         var ranges: [Range<UInt64>] = []
+        ranges.reserveCapacity(64)
         var (low, high, m, complete) = (UInt64(0), newSize.rawValue, oldSize.rawValue, true)
         while true {
             if m == high - low {
@@ -81,7 +109,7 @@ public enum MerkleProof {
                 complete = false
             }
         }
-        return ProofPlan(elements: ranges.reversed().map(NodeID.decompose))
+        return ProofPlan(ranges: ranges.reversed(), capacity: 2 * ranges.count)
     }
 
     /// The inclusion proof of leaf `index` in the tree of `size` leaves, read from `store`.

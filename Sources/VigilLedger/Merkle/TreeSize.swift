@@ -50,6 +50,12 @@ extension NodeID {
     /// Each is the largest aligned power of two that fits, so the list has O(log n) entries.
     public static func decompose(_ range: Range<UInt64>) -> [NodeID] {
         var nodes: [NodeID] = []
+        decompose(range, into: &nodes)
+        return nodes
+    }
+
+    /// Appends the decomposition of `range` to `nodes`.
+    public static func decompose(_ range: Range<UInt64>, into nodes: inout [NodeID]) {
         var begin = range.lowerBound
         let end = range.upperBound
         while begin < end {
@@ -59,6 +65,5 @@ extension NodeID {
             nodes.append(NodeID(level: level, index: begin >> level))
             begin += UInt64(1) << level
         }
-        return nodes
     }
 }
