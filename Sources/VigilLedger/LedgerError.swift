@@ -11,6 +11,7 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
             case malformedNote, malformedKey, ambiguousKey, badSignature, noVerifiedSignature
             case malformedCheckpoint, malformedCosignature, malformedPolicy, malformedTile
             case malformedProofFile, policyNotSatisfied, unknownLog
+            case malformedJSON
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -47,6 +48,9 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let policyNotSatisfied = Code(.policyNotSatisfied)
         /// A checkpoint not signed by any log the policy knows.
         public static let unknownLog = Code(.unknownLog)
+        /// JSON text that breaks RFC 8259 or the I-JSON rules (RFC 7493) that canonical JSON
+        /// (RFC 8785) relies on, or a value that has no canonical form.
+        public static let malformedJSON = Code(.malformedJSON)
 
         public var description: String { base.rawValue }
     }

@@ -15,17 +15,25 @@ public struct CSVTable: Sendable, Hashable {
     /// Parses CSV text.
     /// - Throws: `SurveillanceError(.invalidInput)` for an empty text or a row with the wrong number of fields.
     public init(parsing text: String) throws {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-            .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        var lines = text.split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }
+        )
+        .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
         while let last = lines.last, last.trimmingWhitespace().isEmpty { lines.removeLast() }
         guard let first = lines.first else { throw SurveillanceError(.invalidInput, "CSV input is empty") }
-        header = first.split(separator: ",", omittingEmptySubsequences: false).map { String($0.trimmingWhitespace()).unquoted }
+        header = first.split(separator: ",", omittingEmptySubsequences: false).map {
+            String($0.trimmingWhitespace()).unquoted
+        }
         rows = []
         rows.reserveCapacity(lines.count - 1)
         for (i, line) in lines.dropFirst().enumerated() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { String($0.trimmingWhitespace()).unquoted }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
+                String($0.trimmingWhitespace()).unquoted
+            }
             guard fields.count == header.count else {
-                throw SurveillanceError(.invalidInput, "CSV line \(i + 2) has \(fields.count) fields, the header has \(header.count)")
+                throw SurveillanceError(
+                    .invalidInput,
+                    "CSV line \(i + 2) has \(fields.count) fields, the header has \(header.count)")
             }
             rows.append(fields)
         }
@@ -41,11 +49,13 @@ public struct CSVTable: Sendable, Hashable {
     /// - Throws: `SurveillanceError(.invalidInput)` if the column is missing or a field is not a number.
     public func numbers(_ column: String) throws -> [Double] {
         guard let j = index(of: column) else {
-            throw SurveillanceError(.invalidInput, "missing column '\(column)' (columns: \(header.joined(separator: ",")))")
+            throw SurveillanceError(
+                .invalidInput, "missing column '\(column)' (columns: \(header.joined(separator: ",")))")
         }
         return try rows.enumerated().map { i, row in
             guard let v = CSVTable.parseNumber(row[j]) else {
-                throw SurveillanceError(.invalidInput, "column '\(column)' line \(i + 2): '\(row[j])' is not a number")
+                throw SurveillanceError(
+                    .invalidInput, "column '\(column)' line \(i + 2): '\(row[j])' is not a number")
             }
             return v
         }
@@ -55,7 +65,8 @@ public struct CSVTable: Sendable, Hashable {
     /// - Throws: `SurveillanceError(.invalidInput)` if the column is missing.
     public func strings(_ column: String) throws -> [String] {
         guard let j = index(of: column) else {
-            throw SurveillanceError(.invalidInput, "missing column '\(column)' (columns: \(header.joined(separator: ",")))")
+            throw SurveillanceError(
+                .invalidInput, "missing column '\(column)' (columns: \(header.joined(separator: ",")))")
         }
         return rows.map { $0[j] }
     }

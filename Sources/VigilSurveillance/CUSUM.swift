@@ -49,7 +49,10 @@ public enum CUSUM {
         public var alpha: Double
 
         /// Creates a configuration with `algo.cusum`'s defaults.
-        public init(range: ClosedRange<Int>, k: Double = 1.04, h: Double = 2.26, m: InControlMean = .trainingMean, transformation: Transformation = .standard, alpha: Double = 0.1) {
+        public init(
+            range: ClosedRange<Int>, k: Double = 1.04, h: Double = 2.26, m: InControlMean = .trainingMean,
+            transformation: Transformation = .standard, alpha: Double = 0.1
+        ) {
             self.range = range
             self.k = k
             self.h = h
@@ -76,7 +79,10 @@ public enum CUSUM {
         let n = series.count
         let range = c.range
         guard range.lowerBound >= 2, range.upperBound <= n else {
-            throw SurveillanceError(.outOfRange, "range \(range.lowerBound):\(range.upperBound) must be within 2..\(n) (the points before it are the training data)")
+            throw SurveillanceError(
+                .outOfRange,
+                "range \(range.lowerBound):\(range.upperBound) must be within 2..\(n) (the points before it are the training data)"
+            )
         }
         let y = series.observed
         let training = Array(y[0..<(range.lowerBound - 1)])
@@ -99,9 +105,12 @@ public enum CUSUM {
             switch c.transformation {
             case .rossi: standardised[i] = (xi - 3 * mi + 2 * (xi * mi).squareRoot()) / (2 * mi.squareRoot())
             case .standard: standardised[i] = (xi - mi) / mi.squareRoot()
-            case .anscombe: standardised[i] = 1.5 * (rPow(xi, 2.0 / 3.0) - rPow(mi, 2.0 / 3.0)) / rPow(mi, 1.0 / 6.0)
+            case .anscombe:
+                standardised[i] = 1.5 * (rPow(xi, 2.0 / 3.0) - rPow(mi, 2.0 / 3.0)) / rPow(mi, 1.0 / 6.0)
             case .anscombe2nd:
-                standardised[i] = (rPow(xi, 2.0 / 3.0) - (rPow(mi, 2.0 / 3.0) - rPow(mi, -1.0 / 3.0) / 9)) / (2.0 / 3.0 * rPow(mi, 1.0 / 6.0))
+                standardised[i] =
+                    (rPow(xi, 2.0 / 3.0) - (rPow(mi, 2.0 / 3.0) - rPow(mi, -1.0 / 3.0) / 9))
+                    / (2.0 / 3.0 * rPow(mi, 1.0 / 6.0))
             case .pearsonNegBin: standardised[i] = (xi - mi) / (mi + c.alpha * mi * mi).squareRoot()
             case .none: standardised[i] = xi
             }
@@ -123,7 +132,8 @@ public enum CUSUM {
             case .rossi:
                 let sq = mi.squareRoot()
                 let m32 = rPow(mi, 1.5)
-                u = 2 * h * sq + 2 * k * sq - 2 * ctm1 * sq + 5 * mi
+                u =
+                    2 * h * sq + 2 * k * sq - 2 * ctm1 * sq + 5 * mi
                     - 2 * (4 * mi * mi + 2 * m32 * h + 2 * m32 * k - 2 * m32 * ctm1).squareRoot()
             case .standard:
                 u = (mi.squareRoot() * (h + k - ctm1) + mi).rounded(.up)
@@ -131,7 +141,9 @@ public enum CUSUM {
                 let base = (2.0 / 3.0) * rPow(mi, 1.0 / 6.0) * (h + k - ctm1) + rPow(mi, 2.0 / 3.0)
                 u = base < 0 ? 0 : rPow(base, 1.5)
             case .anscombe2nd:
-                let base = (2.0 / 3.0) * rPow(mi, 1.0 / 6.0) * (h + k - ctm1) + (rPow(mi, 2.0 / 3.0) - rPow(mi, 1.0 / 3.0) / 9)
+                let base =
+                    (2.0 / 3.0) * rPow(mi, 1.0 / 6.0) * (h + k - ctm1)
+                    + (rPow(mi, 2.0 / 3.0) - rPow(mi, 1.0 / 3.0) / 9)
                 u = base < 0 ? 0 : rPow(base, 1.5)
             case .pearsonNegBin:
                 u = (mi + c.alpha * mi * mi).squareRoot() * (h + k - ctm1) + mi
@@ -165,7 +177,9 @@ public enum CUSUM {
         let model = PoissonGLM(design: design, rows: nTrain, columnNames: ["(Intercept)", "cos", "sin"])
         let fit = model.fit(Array(series.observed[0..<nTrain]))
         guard fit.converged else {
-            throw SurveillanceError(.notConverged, "the Poisson GLM for m did not converge in \(PoissonGLM.maximumIterations) iterations")
+            throw SurveillanceError(
+                .notConverged,
+                "the Poisson GLM for m did not converge in \(PoissonGLM.maximumIterations) iterations")
         }
         return range.map { rExp(fit.linearPredictor(at: row($0))) }
     }

@@ -29,7 +29,8 @@ public struct ControlList: Sendable {
         if !unknown.isEmpty {
             throw SurveillanceError(
                 .invalidControl,
-                "unknown control key\(unknown.count > 1 ? "s" : "") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) for \(method); allowed: \(allowed.joined(separator: ", "))")
+                "unknown control key\(unknown.count > 1 ? "s" : "") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) for \(method); allowed: \(allowed.joined(separator: ", "))"
+            )
         }
     }
 
@@ -54,7 +55,9 @@ public struct ControlList: Sendable {
     /// An integer, or `nil` when absent or `null`.
     public func int(_ key: String) throws -> Int? {
         guard let d = try double(key) else { return nil }
-        guard d == d.rounded(), abs(d) < 1e15 else { throw SurveillanceError(.invalidControl, "control '\(key)' must be an integer, got \(d)") }
+        guard d == d.rounded(), abs(d) < 1e15 else {
+            throw SurveillanceError(.invalidControl, "control '\(key)' must be an integer, got \(d)")
+        }
         return Int(d)
     }
 
@@ -81,7 +84,10 @@ public struct ControlList: Sendable {
     public func choice(_ key: String, _ choices: [String]) throws -> String? {
         guard let s = try string(key) else { return nil }
         guard choices.contains(s) else {
-            throw SurveillanceError(.invalidControl, "control '\(key)' is '\(s)', must be one of \(choices.map { "'\($0)'" }.joined(separator: ", "))")
+            throw SurveillanceError(
+                .invalidControl,
+                "control '\(key)' is '\(s)', must be one of \(choices.map { "'\($0)'" }.joined(separator: ", "))"
+            )
         }
         return s
     }
@@ -93,10 +99,14 @@ public struct ControlList: Sendable {
         case .some(.number(let d)): return [d]
         case .some(.array(let a)):
             return try a.map {
-                guard case .number(let d) = $0 else { throw SurveillanceError(.invalidControl, "control '\(key)' must be an array of numbers") }
+                guard case .number(let d) = $0 else {
+                    throw SurveillanceError(.invalidControl, "control '\(key)' must be an array of numbers")
+                }
                 return d
             }
-        default: throw SurveillanceError(.invalidControl, "control '\(key)' must be a number or an array of numbers")
+        default:
+            throw SurveillanceError(
+                .invalidControl, "control '\(key)' must be a number or an array of numbers")
         }
     }
 
@@ -109,11 +119,14 @@ public struct ControlList: Sendable {
         default:
             guard let v = try numbers(key), !v.isEmpty else { return nil }
             let ints = try v.map { d -> Int in
-                guard d == d.rounded(), abs(d) < 1e12 else { throw SurveillanceError(.invalidControl, "control '\(key)' must hold integers") }
+                guard d == d.rounded(), abs(d) < 1e12 else {
+                    throw SurveillanceError(.invalidControl, "control '\(key)' must hold integers")
+                }
                 return Int(d)
             }
             for (a, b) in zip(ints, ints.dropFirst()) where b != a + 1 {
-                throw SurveillanceError(.invalidControl, "control '\(key)' must be consecutive time points (write \"a:b\")")
+                throw SurveillanceError(
+                    .invalidControl, "control '\(key)' must be consecutive time points (write \"a:b\")")
             }
             return ints[0]...ints[ints.count - 1]
         }
@@ -121,7 +134,9 @@ public struct ControlList: Sendable {
 
     /// Parses `"a:b"` (1-based, inclusive, a <= b) or a single integer.
     public static func parseRange(_ text: String, key: String = "range") throws -> ClosedRange<Int> {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map {
+            $0.trimmingWhitespace()
+        }
         if parts.count == 1, let a = Int(parts[0]) { return a...a }
         guard parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]) else {
             throw SurveillanceError(.invalidControl, "'\(key)' must be \"a:b\", got \"\(text)\"")

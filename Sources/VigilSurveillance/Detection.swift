@@ -32,7 +32,9 @@ public enum Detection {
         let observed = try table.numbers("observed")
         guard !observed.isEmpty else { throw SurveillanceError(.invalidInput, "the input has no rows") }
         if let i = observed.firstIndex(where: { $0 < 0 }) {
-            throw SurveillanceError(.invalidInput, "counts must be non-negative: observed on line \(i + 2) is \(CSVTable.format(observed[i]))")
+            throw SurveillanceError(
+                .invalidInput,
+                "counts must be non-negative: observed on line \(i + 2) is \(CSVTable.format(observed[i]))")
         }
         if let i = observed.firstIndex(where: { $0.isInfinite }) {
             throw SurveillanceError(.invalidInput, "counts must be finite: observed on line \(i + 2)")
@@ -49,7 +51,8 @@ public enum Detection {
             }
             if let ds = dates {
                 for (i, (a, b)) in zip(ds, ds.dropFirst()).enumerated() where b <= a {
-                    throw SurveillanceError(.invalidInput, "dates must increase: line \(i + 3) (\(b)) is not after \(a)")
+                    throw SurveillanceError(
+                        .invalidInput, "dates must increase: line \(i + 3) (\(b)) is not after \(a)")
                 }
                 if frequency == nil, ds.count > 1 {
                     let step = ds[1].daysSinceEpoch - ds[0].daysSinceEpoch
@@ -58,7 +61,10 @@ public enum Detection {
                     case 1: freq = 365
                     case 28...31: freq = 12
                     default:
-                        throw SurveillanceError(.invalidInput, "cannot infer the frequency from dates \(step) days apart; dates must be daily, weekly or monthly")
+                        throw SurveillanceError(
+                            .invalidInput,
+                            "cannot infer the frequency from dates \(step) days apart; dates must be daily, weekly or monthly"
+                        )
                     }
                 }
             }
@@ -85,13 +91,16 @@ public enum Detection {
         var extra: [(String, [String])] = []
         let alarms: AlarmResult
         var nanAsNaN = false
+        var missingInWindow: [Bool]? = nil
         func column(_ values: [Double]) -> [String] { values.map { CSVTable.format($0) } }
         switch method {
         case .earsC1, .earsC2, .earsC3:
-            try control.requireKeys(in: ["range", "method", "baseline", "minSigma", "alpha"], method: "earsC")
+            try control.requireKeys(
+                in: ["range", "method", "baseline", "minSigma", "alpha"], method: "earsC")
             let m: EARS.Method = method == .earsC1 ? .c1 : (method == .earsC2 ? .c2 : .c3)
             if let given = try control.choice("method", ["C1", "C2", "C3"]), given != m.rawValue {
-                throw SurveillanceError(.invalidControl, "control method '\(given)' contradicts --method \(method.rawValue)")
+                throw SurveillanceError(
+                    .invalidControl, "control method '\(given)' contradicts --method \(method.rawValue)")
             }
             var c = EARS.Configuration(method: m)
             c.range = try control.range()
@@ -99,10 +108,18 @@ public enum Detection {
             if let v = try control.double("minSigma") { c.minSigma = v }
             c.alpha = try control.double("alpha")
             alarms = try EARS.detect(series, configuration: c)
+            // R gives NaN for 0/0 (constant reference values) but NA when a count is missing.
             nanAsNaN = true
+            let lag = m == .c1 ? c.baseline : (m == .c2 ? c.baseline + 2 : c.baseline + 4)
+            missingInWindow = alarms.time.map { t in
+                series.observed[max(0, t - 1 - lag)...(t - 1)].contains { $0.isNaN }
+            }
         case .farrington:
             try control.requireKeys(
-                in: ["range", "b", "w", "reweight", "verbose", "plot", "alpha", "trend", "limit54", "powertrans", "fitFun"],
+                in: [
+                    "range", "b", "w", "reweight", "verbose", "plot", "alpha", "trend", "limit54",
+                    "powertrans", "fitFun",
+                ],
                 method: "farrington")
             var c = Farrington.Configuration()
             c.range = try control.range()
@@ -110,25 +127,39 @@ public enum Detection {
             if let v = try control.int("w") { c.w = v }
             if let v = try control.bool("reweight") { c.reweight = v }
             _ = try control.bool("verbose")
-            if try control.bool("plot") == true { throw SurveillanceError(.invalidControl, "control 'plot' = true is not supported") }
+            if try control.bool("plot") == true {
+                throw SurveillanceError(.invalidControl, "control 'plot' = true is not supported")
+            }
             if let v = try control.double("alpha") { c.alpha = v }
             if let v = try control.bool("trend") { c.trend = v }
             if let v = try limit54(control) { c.limit54 = v }
-            if let v = try control.choice("powertrans", ["none", "1/2", "2/3"]) { c.powerTransform = .init(rawValue: v)! }
-            if let v = try control.choice("fitFun", ["algo.farrington.fitGLM.fast", "algo.farrington.fitGLM", "algo.farrington.fitGLM.populationOffset"]),
+            if let v = try control.choice("powertrans", ["none", "1/2", "2/3"]) {
+                c.powerTransform = .init(rawValue: v)!
+            }
+            if let v = try control.choice(
+                "fitFun",
+                [
+                    "algo.farrington.fitGLM.fast", "algo.farrington.fitGLM",
+                    "algo.farrington.fitGLM.populationOffset",
+                ]),
                 v == "algo.farrington.fitGLM.populationOffset"
             {
-                throw SurveillanceError(.invalidControl, "fitFun 'algo.farrington.fitGLM.populationOffset' is not supported; use farrington-flexible with populationOffset")
+                throw SurveillanceError(
+                    .invalidControl,
+                    "fitFun 'algo.farrington.fitGLM.populationOffset' is not supported; use farrington-flexible with populationOffset"
+                )
             }
             let r = try Farrington.detect(series, configuration: c)
             alarms = r.alarms
             extra = [
-                ("trend", r.trend.map { $0 ? "1" : "0" }), ("expected", column(r.expected)), ("prob", column(r.probability)),
+                ("trend", r.trend.map { $0 ? "1" : "0" }), ("expected", column(r.expected)),
+                ("prob", column(r.probability)),
             ]
         case .farringtonFlexible:
             try control.requireKeys(
                 in: [
-                    "range", "b", "w", "reweight", "weightsThreshold", "verbose", "glmWarnings", "alpha", "trend",
+                    "range", "b", "w", "reweight", "weightsThreshold", "verbose", "glmWarnings", "alpha",
+                    "trend",
                     "pThresholdTrend", "limit54", "powertrans", "fitFun", "populationOffset", "noPeriods",
                     "pastWeeksNotIncluded", "thresholdMethod",
                 ], method: "farringtonFlexible")
@@ -144,23 +175,30 @@ public enum Detection {
             if let v = try control.bool("trend") { c.trend = v }
             if let v = try control.double("pThresholdTrend") { c.pThresholdTrend = v }
             if let v = try limit54(control) { c.limit54 = v }
-            if let v = try control.choice("powertrans", ["none", "1/2", "2/3"]) { c.powerTransform = .init(rawValue: v)! }
+            if let v = try control.choice("powertrans", ["none", "1/2", "2/3"]) {
+                c.powerTransform = .init(rawValue: v)!
+            }
             _ = try control.choice("fitFun", ["algo.farrington.fitGLM.flexible"])
             if let v = try control.bool("populationOffset") { c.populationOffset = v }
             if let v = try control.int("noPeriods") { c.noPeriods = v }
             c.pastWeeksNotIncluded = try control.int("pastWeeksNotIncluded")
-            if let v = try control.choice("thresholdMethod", ["delta", "nbPlugin", "muan"]) { c.thresholdMethod = .init(rawValue: v)! }
+            if let v = try control.choice("thresholdMethod", ["delta", "nbPlugin", "muan"]) {
+                c.thresholdMethod = .init(rawValue: v)!
+            }
             let r = try FarringtonFlexible.detect(series, configuration: c)
             alarms = r.alarms
             extra = [
                 ("expected", column(r.expected)), ("score", column(r.score)), ("pvalue", column(r.pvalue)),
-                ("trend", r.trend.map { $0.map { $0 ? "1" : "0" } ?? "NA" }), ("trend_coef", column(r.trendCoefficient)),
+                ("trend", r.trend.map { $0.map { $0 ? "1" : "0" } ?? "NA" }),
+                ("trend_coef", column(r.trendCoefficient)),
                 ("phi", column(r.phi)), ("mu0_quantile", column(r.mu0Quantile)),
             ]
         case .cusum:
             try control.requireKeys(in: ["range", "k", "h", "m", "trans", "alpha"], method: "cusum")
             guard let range = try control.range() else {
-                throw SurveillanceError(.invalidControl, "cusum needs control 'range' (\"a:b\"); the points before it are the training data")
+                throw SurveillanceError(
+                    .invalidControl,
+                    "cusum needs control 'range' (\"a:b\"); the points before it are the training data")
             }
             var c = CUSUM.Configuration(range: range)
             if let v = try control.double("k") { c.k = v }
@@ -171,14 +209,18 @@ public enum Detection {
             case .some(.number(let v)): c.m = .value(v)
             default: throw SurveillanceError(.invalidControl, "control 'm' must be null, a number or \"glm\"")
             }
-            if let v = try control.choice("trans", CUSUM.Transformation.allCases.map(\.rawValue)) { c.transformation = .init(rawValue: v)! }
+            if let v = try control.choice("trans", CUSUM.Transformation.allCases.map(\.rawValue)) {
+                c.transformation = .init(rawValue: v)!
+            }
             if let v = try control.double("alpha") { c.alpha = v }
             let r = try CUSUM.detect(series, configuration: c)
             alarms = r.alarms
             extra = [("m", column(r.mean)), ("cusum", column(r.statistic))]
         case .glrpois, .glrnb:
             try control.requireKeys(
-                in: ["range", "c.ARL", "mu0", "Mtilde", "M", "change", "theta", "dir", "ret", "xMax", "alpha"],
+                in: [
+                    "range", "c.ARL", "mu0", "Mtilde", "M", "change", "theta", "dir", "ret", "xMax", "alpha",
+                ],
                 method: method.rawValue)
             guard let range = try control.range() else {
                 throw SurveillanceError(.invalidControl, "\(method.rawValue) needs control 'range' (\"a:b\")")
@@ -192,7 +234,9 @@ public enum Detection {
                 try sub.requireKeys(in: ["S", "trend", "refit"], method: "mu0")
                 if let s = try sub.int("S") { c.mu0Model.harmonics = s }
                 if let t = try sub.bool("trend") { c.mu0Model.trend = t }
-                if try sub.bool("refit") == true { throw SurveillanceError(.invalidControl, "mu0 refit = true is not supported") }
+                if try sub.bool("refit") == true {
+                    throw SurveillanceError(.invalidControl, "mu0 refit = true is not supported")
+                }
             default: c.mu0 = try control.numbers("mu0")
             }
             if let v = try control.int("Mtilde") { c.mTilde = v }
@@ -204,7 +248,9 @@ public enum Detection {
             if let v = try control.double("xMax") { c.xMax = v }
             let alpha = try control.double("alpha")
             if method == .glrpois {
-                if let alpha, alpha != 0 { throw SurveillanceError(.invalidControl, "glrpois has to operate with alpha = 0") }
+                if let alpha, alpha != 0 {
+                    throw SurveillanceError(.invalidControl, "glrpois has to operate with alpha = 0")
+                }
                 c.alpha = 0
             } else {
                 c.alpha = alpha
@@ -221,7 +267,7 @@ public enum Detection {
             var row = [
                 String(alarms.time[i]),
                 CSVTable.format(alarms.observed[i]),
-                CSVTable.format(alarms.upperbound[i], nanAsNaN: nanAsNaN),
+                CSVTable.format(alarms.upperbound[i], nanAsNaN: nanAsNaN && missingInWindow?[i] != true),
                 alarms.alarm[i].map { $0 ? "1" : "0" } ?? "NA",
             ]
             for (_, values) in extra { row.append(values[i]) }

@@ -32,7 +32,9 @@ public enum Normal {
     ///
     /// A rational first guess refined by Halley steps on the complementary error function,
     /// so the result is accurate to a few units in the last place, like R's AS 241.
-    public static func quantile(_ p: Double, mean: Double = 0, sd: Double = 1, upperTail: Bool = false) -> Double {
+    public static func quantile(_ p: Double, mean: Double = 0, sd: Double = 1, upperTail: Bool = false)
+        -> Double
+    {
         if p.isNaN || mean.isNaN || sd.isNaN || p < 0 || p > 1 { return .nan }
         let lowerP = upperTail ? 1 - p : p
         if p == 0 { return upperTail ? .infinity : -.infinity }
@@ -42,14 +44,27 @@ public enum Normal {
         let q: Double
         let sign: Double
         if upperTail {
-            if p <= 0.5 { q = p; sign = 1 } else { q = 1 - p; sign = -1 }
+            if p <= 0.5 {
+                q = p
+                sign = 1
+            } else {
+                q = 1 - p
+                sign = -1
+            }
         } else {
-            if lowerP >= 0.5 { q = 1 - lowerP; sign = 1 } else { q = lowerP; sign = -1 }
+            if lowerP >= 0.5 {
+                q = 1 - lowerP
+                sign = 1
+            } else {
+                q = lowerP
+                sign = -1
+            }
         }
         if q == 0.5 { return mean }
         // Abramowitz & Stegun 26.2.23 as the starting value (|error| < 4.5e-4).
         let t = (-2 * rLog(q)).squareRoot()
-        var z = t - (2.515517 + 0.802853 * t + 0.010328 * t * t)
+        var z =
+            t - (2.515517 + 0.802853 * t + 0.010328 * t * t)
             / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t)
         // Halley iterations on f(z) = Q(z) - q, Q the upper tail.
         for _ in 0..<50 {

@@ -29,7 +29,10 @@ public enum EARS {
         public var range: ClosedRange<Int>?
 
         /// Creates a configuration with `earsC`'s defaults.
-        public init(method: Method = .c1, baseline: Int = 7, alpha: Double? = nil, minSigma: Double = 0, range: ClosedRange<Int>? = nil) {
+        public init(
+            method: Method = .c1, baseline: Int = 7, alpha: Double? = nil, minSigma: Double = 0,
+            range: ClosedRange<Int>? = nil
+        ) {
             self.method = method
             self.baseline = baseline
             self.alpha = alpha
@@ -61,7 +64,9 @@ public enum EARS {
         if c.baseline < 3 { throw SurveillanceError(.invalidControl, "baseline \(c.baseline) must be >= 3") }
         let n = series.count
         guard let range = c.effectiveRange(count: n) else {
-            throw SurveillanceError(.outOfRange, "series of \(n) points is too short for \(c.method.rawValue) with baseline \(c.baseline)")
+            throw SurveillanceError(
+                .outOfRange,
+                "series of \(n) points is too short for \(c.method.rawValue) with baseline \(c.baseline)")
         }
         let maxLag: Int
         switch c.method {
@@ -70,10 +75,14 @@ public enum EARS {
         case .c3: maxLag = c.baseline + 4
         }
         if range.lowerBound - maxLag < 1 {
-            throw SurveillanceError(.outOfRange, "range starts at \(range.lowerBound) but \(c.method.rawValue) with baseline \(c.baseline) needs t >= \(maxLag + 1)")
+            throw SurveillanceError(
+                .outOfRange,
+                "range starts at \(range.lowerBound) but \(c.method.rawValue) with baseline \(c.baseline) needs t >= \(maxLag + 1)"
+            )
         }
         if range.upperBound > n {
-            throw SurveillanceError(.outOfRange, "range ends at \(range.upperBound) beyond the series of \(n) points")
+            throw SurveillanceError(
+                .outOfRange, "range ends at \(range.upperBound) beyond the series of \(n) points")
         }
         let z = Normal.quantile(1 - c.effectiveAlpha)
         let y = series.observed

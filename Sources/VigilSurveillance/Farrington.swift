@@ -59,7 +59,11 @@ public enum Farrington {
         public var powerTransform: PowerTransform
 
         /// Creates a configuration with `algo.farrington`'s defaults.
-        public init(range: ClosedRange<Int>? = nil, b: Int = 5, w: Int = 3, reweight: Bool = true, alpha: Double = 0.05, trend: Bool = true, limit54: Limit54 = .init(), powerTransform: PowerTransform = .twoThirds) {
+        public init(
+            range: ClosedRange<Int>? = nil, b: Int = 5, w: Int = 3, reweight: Bool = true,
+            alpha: Double = 0.05, trend: Bool = true, limit54: Limit54 = .init(),
+            powerTransform: PowerTransform = .twoThirds
+        ) {
             self.range = range
             self.b = b
             self.w = w
@@ -89,17 +93,26 @@ public enum Farrington {
     public static func detect(_ series: Series, configuration c: Configuration) throws -> Result {
         let n = series.count
         let freq = series.frequency
-        guard c.b >= 1, c.w >= 0 else { throw SurveillanceError(.invalidControl, "b \(c.b) must be >= 1 and w \(c.w) >= 0") }
-        guard c.limit54.cases >= 0, c.limit54.weeks > 0 else {
-            throw SurveillanceError(.invalidControl, "limit54 (\(c.limit54.cases), \(c.limit54.weeks)) must have cases >= 0 and period > 0")
+        guard c.b >= 1, c.w >= 0 else {
+            throw SurveillanceError(.invalidControl, "b \(c.b) must be >= 1 and w \(c.w) >= 0")
         }
-        guard c.alpha > 0, c.alpha < 1 else { throw SurveillanceError(.invalidControl, "alpha \(c.alpha) must be in (0, 1)") }
+        guard c.limit54.cases >= 0, c.limit54.weeks > 0 else {
+            throw SurveillanceError(
+                .invalidControl,
+                "limit54 (\(c.limit54.cases), \(c.limit54.weeks)) must have cases >= 0 and period > 0")
+        }
+        guard c.alpha > 0, c.alpha < 1 else {
+            throw SurveillanceError(.invalidControl, "alpha \(c.alpha) must be in (0, 1)")
+        }
         let range = c.range ?? ((freq * c.b - c.w)...max(freq * c.b - c.w, n))
         guard range.lowerBound >= 1, range.upperBound <= n else {
-            throw SurveillanceError(.outOfRange, "range \(range.lowerBound):\(range.upperBound) must be within 1..\(n)")
+            throw SurveillanceError(
+                .outOfRange, "range \(range.lowerBound):\(range.upperBound) must be within 1..\(n)")
         }
         guard range.lowerBound >= c.limit54.weeks else {
-            throw SurveillanceError(.outOfRange, "range starts at \(range.lowerBound) but limit54 needs \(c.limit54.weeks) weeks of history")
+            throw SurveillanceError(
+                .outOfRange,
+                "range starts at \(range.lowerBound) but limit54 needs \(c.limit54.weeks) weeks of history")
         }
         let y = series.observed
         let z = Normal.quantile(1 - c.alpha / 2)
@@ -112,8 +125,14 @@ public enum Farrington {
         for k in range {
             let wtime = try referenceIndices(series, at: k, b: c.b, w: c.w)
             let response = wtime.map { y[$0 - 1] }
+            if let missing = wtime.first(where: { y[$0 - 1].isNaN }) {
+                // R's glm.fit stops on a missing response.
+                throw SurveillanceError(
+                    .invalidInput, "reference week \(missing) of t = \(k) has a missing count")
+            }
             let times = wtime.map(Double.init)
-            var model = FarringtonModel.fitClassic(response: response, wtime: times, trend: c.trend, reweight: c.reweight)
+            var model = FarringtonModel.fitClassic(
+                response: response, wtime: times, trend: c.trend, reweight: c.reweight)
             var doTrend = c.trend
             if model.hasTrend {
                 let p = model.trendPValue(dispersion: model.fit.pearsonDispersion())
@@ -122,7 +141,8 @@ public enum Farrington {
                 let noExtrapolation = mu0Hat <= (response.max() ?? 0)
                 if !(c.b >= 3 && significant && noExtrapolation) {
                     doTrend = false
-                    model = FarringtonModel.fitClassic(response: response, wtime: times, trend: false, reweight: c.reweight)
+                    model = FarringtonModel.fitClassic(
+                        response: response, wtime: times, trend: false, reweight: c.reweight)
                 }
             } else {
                 doTrend = false
@@ -176,7 +196,9 @@ public enum Farrington {
     /// `refvalIdxByDate`: reference dates one to b years back (R `seq(by = "-1 year")`), windows of
     /// +-w epochs around them, moved to the weekday of t0 for weekly data (or the day of month for
     /// monthly data), matched to the series' dates.
-    static func referenceIndicesByDate(dates: [CivilDate], at k: Int, b: Int, w: Int, frequency: Int) throws -> [Int] {
+    static func referenceIndicesByDate(dates: [CivilDate], at k: Int, b: Int, w: Int, frequency: Int) throws
+        -> [Int]
+    {
         let t0 = dates[k - 1]
         var lookup: [Int: Int] = [:]
         lookup.reserveCapacity(dates.count)
@@ -191,7 +213,8 @@ public enum Farrington {
                 case 365: window.append(refPoint.addingDays(s))
                 case 12: window.append(refPoint.addingMonths(s))
                 default:
-                    throw SurveillanceError(.invalidControl, "date-based series need frequency 52, 365 or 12, got \(frequency)")
+                    throw SurveillanceError(
+                        .invalidControl, "date-based series need frequency 52, 365 or 12, got \(frequency)")
                 }
             }
             if frequency == 52 {
@@ -217,7 +240,13 @@ public enum Farrington {
 func sortNaNFirst(_ a: Double, _ b: Double) -> (Double, Double) {
     var lo: Double
     var hi: Double
-    if a.isNaN { (lo, hi) = (a, b) } else if b.isNaN { (lo, hi) = (b, a) } else { (lo, hi) = a <= b ? (a, b) : (b, a) }
+    if a.isNaN {
+        (lo, hi) = (a, b)
+    } else if b.isNaN {
+        (lo, hi) = (b, a)
+    } else {
+        (lo, hi) = a <= b ? (a, b) : (b, a)
+    }
     lo = lo.isNaN ? 0 : max(0, lo)
     return (lo, hi)
 }

@@ -51,7 +51,13 @@ public enum FarringtonFlexible {
         public var thresholdMethod: ThresholdMethod
 
         /// Creates a configuration with `farringtonFlexible`'s defaults.
-        public init(range: ClosedRange<Int>? = nil, b: Int = 5, w: Int = 3, reweight: Bool = true, weightsThreshold: Double = 2.58, alpha: Double = 0.05, trend: Bool = true, pThresholdTrend: Double = 0.05, limit54: Farrington.Limit54 = .init(), powerTransform: Farrington.PowerTransform = .twoThirds, populationOffset: Bool = false, noPeriods: Int = 1, pastWeeksNotIncluded: Int? = nil, thresholdMethod: ThresholdMethod = .delta) {
+        public init(
+            range: ClosedRange<Int>? = nil, b: Int = 5, w: Int = 3, reweight: Bool = true,
+            weightsThreshold: Double = 2.58, alpha: Double = 0.05, trend: Bool = true,
+            pThresholdTrend: Double = 0.05, limit54: Farrington.Limit54 = .init(),
+            powerTransform: Farrington.PowerTransform = .twoThirds, populationOffset: Bool = false,
+            noPeriods: Int = 1, pastWeeksNotIncluded: Int? = nil, thresholdMethod: ThresholdMethod = .delta
+        ) {
             self.range = range
             self.b = b
             self.w = w
@@ -96,19 +102,27 @@ public enum FarringtonFlexible {
         let n = series.count
         let freq = series.frequency
         guard c.b >= 1, c.w >= 0, c.noPeriods >= 1 else {
-            throw SurveillanceError(.invalidControl, "b \(c.b) must be >= 1, w \(c.w) >= 0, noPeriods \(c.noPeriods) >= 1")
+            throw SurveillanceError(
+                .invalidControl, "b \(c.b) must be >= 1, w \(c.w) >= 0, noPeriods \(c.noPeriods) >= 1")
         }
         guard c.limit54.cases >= 0, c.limit54.weeks > 0 else {
-            throw SurveillanceError(.invalidControl, "limit54 (\(c.limit54.cases), \(c.limit54.weeks)) must have cases >= 0 and period > 0")
+            throw SurveillanceError(
+                .invalidControl,
+                "limit54 (\(c.limit54.cases), \(c.limit54.weeks)) must have cases >= 0 and period > 0")
         }
-        guard c.alpha > 0, c.alpha < 1 else { throw SurveillanceError(.invalidControl, "alpha \(c.alpha) must be in (0, 1)") }
+        guard c.alpha > 0, c.alpha < 1 else {
+            throw SurveillanceError(.invalidControl, "alpha \(c.alpha) must be in (0, 1)")
+        }
         let first = freq * c.b + c.w + 1
         let range = c.range ?? (first...max(first, n))
         guard range.lowerBound >= 1, range.upperBound <= n else {
-            throw SurveillanceError(.outOfRange, "range \(range.lowerBound):\(range.upperBound) must be within 1..\(n)")
+            throw SurveillanceError(
+                .outOfRange, "range \(range.lowerBound):\(range.upperBound) must be within 1..\(n)")
         }
         guard range.lowerBound >= c.limit54.weeks else {
-            throw SurveillanceError(.outOfRange, "range starts at \(range.lowerBound) but limit54 needs \(c.limit54.weeks) weeks of history")
+            throw SurveillanceError(
+                .outOfRange,
+                "range starts at \(range.lowerBound) but limit54 needs \(c.limit54.weeks) weeks of history")
         }
         let pastWeeks = c.pastWeeksNotIncluded ?? c.w
         let y = series.observed
@@ -118,13 +132,16 @@ public enum FarringtonFlexible {
         let useFactor = c.noPeriods != 1
 
         var result = Result(
-            alarms: AlarmResult(time: Array(range), observed: Array(y[(range.lowerBound - 1)..<range.upperBound]), upperbound: [], alarm: []),
+            alarms: AlarmResult(
+                time: Array(range), observed: Array(y[(range.lowerBound - 1)..<range.upperBound]),
+                upperbound: [], alarm: []),
             expected: [], score: [], pvalue: [], trend: [], trendCoefficient: [], phi: [], mu0Quantile: [])
         let z = Normal.quantile(1 - c.alpha)
 
         for k in range {
             let referenceWeeks = try referenceTimePoints(series, at: k, b: c.b)
-            let blocks = try Self.blocks(count: n, now: k, referenceWeeks: referenceWeeks, b: c.b, w: c.w, periods: c.noPeriods)
+            let blocks = try Self.blocks(
+                count: n, now: k, referenceWeeks: referenceWeeks, b: c.b, w: c.w, periods: c.noPeriods)
             var included = blocks
             if pastWeeks >= 0 {
                 for t in max(1, k - pastWeeks)...k { included[t - 1] = nil }
@@ -177,7 +194,9 @@ public enum FarringtonFlexible {
                 continue
             }
             let eta0 = model.linearPredictor(atTime: wtimeNow, level: levelNow, offset: offsetNow)
-            let seLink = (model.unscaledVariance(atTime: wtimeNow, level: levelNow) * model.flexibleSummaryDispersion).squareRoot()
+            let seLink =
+                (model.unscaledVariance(atTime: wtimeNow, level: levelNow) * model.flexibleSummaryDispersion)
+                .squareRoot()
             let predFit: Double
             let predSe: Double
             if c.thresholdMethod == .delta {
@@ -206,19 +225,22 @@ public enum FarringtonFlexible {
                 upper = sortNaNFirst(rPow(center - z * se, 1 / e), rPow(center + z * se, 1 / e)).1
                 prob = Normal.cdf(rPow(yk, e), mean: center, sd: se, upperTail: true)
             case .nbPlugin, .muan:
-                let mu0Quantile = c.thresholdMethod == .nbPlugin
+                let mu0Quantile =
+                    c.thresholdMethod == .nbPlugin
                     ? rExp(predFit) : rExp(Normal.quantile(1 - c.alpha, mean: predFit, sd: predSe))
                 if mu0Quantile == .infinity {
                     upper = .nan
                     prob = .nan
                 } else {
                     if phi > 1 {
-                        upper = NegativeBinomial.quantile(1 - c.alpha, size: mu0Quantile / (phi - 1), prob: 1 / phi)
+                        upper = NegativeBinomial.quantile(
+                            1 - c.alpha, size: mu0Quantile / (phi - 1), prob: 1 / phi)
                     } else {
                         upper = Poisson.quantile(1 - c.alpha, mean: mu0Quantile)
                     }
                     if phi != 1 {
-                        prob = NegativeBinomial.cdf(yk - 1, size: mu0Quantile / (phi - 1), prob: 1 / phi, upperTail: true)
+                        prob = NegativeBinomial.cdf(
+                            yk - 1, size: mu0Quantile / (phi - 1), prob: 1 / phi, upperTail: true)
                     } else {
                         prob = Poisson.cdf(yk - 1, mean: mu0Quantile, upperTail: true)
                     }
@@ -233,7 +255,8 @@ public enum FarringtonFlexible {
             result.alarms.alarm.append(alarm)
             result.alarms.upperbound.append(enoughCases ? upper : .nan)
             if !upper.isNaN {
-                result.expected.append(enoughCases ? (c.thresholdMethod == .delta ? predFit : rExp(predFit)) : .nan)
+                result.expected.append(
+                    enoughCases ? (c.thresholdMethod == .delta ? predFit : rExp(predFit)) : .nan)
             } else {
                 result.expected.append(.nan)
             }
@@ -257,7 +280,9 @@ public enum FarringtonFlexible {
         guard let dates = series.dates else {
             let points = (0...b).map { k - series.frequency * $0 }
             if let bad = points.first(where: { $0 < 1 }) {
-                throw SurveillanceError(.outOfRange, "reference week \(bad) for t = \(k) does not exist; decrease b or postpone range")
+                throw SurveillanceError(
+                    .outOfRange,
+                    "reference week \(bad) for t = \(k) does not exist; decrease b or postpone range")
             }
             return points
         }
@@ -275,7 +300,10 @@ public enum FarringtonFlexible {
                 d = distA > distB ? bb : a
             }
             guard let index = lookup[d.daysSinceEpoch] else {
-                throw SurveillanceError(.outOfRange, "reference date \(d) for t = \(k) (\(t0)) is not in the series; decrease b or postpone range")
+                throw SurveillanceError(
+                    .outOfRange,
+                    "reference date \(d) for t = \(k) (\(t0)) is not in the series; decrease b or postpone range"
+                )
             }
             points.append(index)
         }
@@ -289,7 +317,9 @@ public enum FarringtonFlexible {
 
     /// `blocks()`: the seasonal level of each time point (nil = not used): `periods` for the current
     /// and reference windows, 1...periods-1 for the blocks between the reference windows.
-    static func blocks(count n: Int, now: Int, referenceWeeks: [Int], b: Int, w: Int, periods p: Int) throws -> [Int?] {
+    static func blocks(count n: Int, now: Int, referenceWeeks: [Int], b: Int, w: Int, periods p: Int) throws
+        -> [Int?]
+    {
         var factors = [Int?](repeating: nil, count: n)
         func assign(_ indices: [Int], _ value: Int) {
             for i in indices where i >= 1 && i <= n { factors[i - 1] = value }
@@ -302,7 +332,10 @@ public enum FarringtonFlexible {
             if p != 1 {
                 let period = weeks[i - 1] - 2 * w - 1 - refWeek
                 if period < p - (2 * w + 1) {
-                    throw SurveillanceError(.invalidControl, "noPeriods \(p) is too big for b \(b), w \(w): \(period) weeks between reference windows")
+                    throw SurveillanceError(
+                        .invalidControl,
+                        "noPeriods \(p) is too big for b \(b), w \(w): \(period) weeks between reference windows"
+                    )
                 }
                 // R's %/% and %% (floor division, non-negative remainder)
                 let rest = ((period % (p - 1)) + (p - 1)) % (p - 1)

@@ -40,7 +40,10 @@ struct FarringtonModel {
     /// Builds the design and fits the GLM once.
     /// - Parameter seasonLevels: the factor's levels (R keeps levels of rows dropped later); `nil`
     ///   for the sorted distinct values of `seasons`.
-    static func glm(response: [Double], wtime: [Double], trend: Bool, seasons: [Int]?, seasonLevels: [Int]? = nil, offset: [Double]?, weights: [Double]?) -> (PoissonGLMFit, [Int]) {
+    static func glm(
+        response: [Double], wtime: [Double], trend: Bool, seasons: [Int]?, seasonLevels: [Int]? = nil,
+        offset: [Double]?, weights: [Double]?
+    ) -> (PoissonGLMFit, [Int]) {
         let n = response.count
         var design = [Double](repeating: 1, count: n)
         var names = ["(Intercept)"]
@@ -79,19 +82,24 @@ struct FarringtonModel {
     }
 
     /// `algo.farrington.fitGLM.fast` (classic Farrington).
-    static func fitClassic(response: [Double], wtime: [Double], trend: Bool, reweight: Bool) -> FarringtonModel {
+    static func fitClassic(response: [Double], wtime: [Double], trend: Bool, reweight: Bool)
+        -> FarringtonModel
+    {
         var useTrend = trend
-        var (fit, levels) = glm(response: response, wtime: wtime, trend: useTrend, seasons: nil, offset: nil, weights: nil)
+        var (fit, levels) = glm(
+            response: response, wtime: wtime, trend: useTrend, seasons: nil, offset: nil, weights: nil)
         if !fit.converged && useTrend {
             useTrend = false
-            (fit, levels) = glm(response: response, wtime: wtime, trend: false, seasons: nil, offset: nil, weights: nil)
+            (fit, levels) = glm(
+                response: response, wtime: wtime, trend: false, seasons: nil, offset: nil, weights: nil)
         }
         var phi = rMax(fit.pearsonDispersion(), 1)
         var omega: [Double]? = nil
         if reweight {
             let s = anscombeResiduals(fit, phi: phi)
             let w = weights(s, threshold: 1)
-            (fit, levels) = glm(response: response, wtime: wtime, trend: useTrend, seasons: nil, offset: nil, weights: w)
+            (fit, levels) = glm(
+                response: response, wtime: wtime, trend: useTrend, seasons: nil, offset: nil, weights: w)
             phi = rMax(fit.pearsonDispersion(), 1)
             omega = w
         }
@@ -99,13 +107,20 @@ struct FarringtonModel {
     }
 
     /// `algo.farrington.fitGLM.flexible`; `nil` when the GLM converges neither with nor without trend.
-    static func fitFlexible(response: [Double], wtime: [Double], trend: Bool, seasons: [Int]?, seasonLevels: [Int]?, offset: [Double]?, reweight: Bool, weightsThreshold: Double) -> FarringtonModel? {
+    static func fitFlexible(
+        response: [Double], wtime: [Double], trend: Bool, seasons: [Int]?, seasonLevels: [Int]?,
+        offset: [Double]?, reweight: Bool, weightsThreshold: Double
+    ) -> FarringtonModel? {
         var useTrend = trend
-        var (fit, levels) = glm(response: response, wtime: wtime, trend: useTrend, seasons: seasons, seasonLevels: seasonLevels, offset: offset, weights: nil)
+        var (fit, levels) = glm(
+            response: response, wtime: wtime, trend: useTrend, seasons: seasons, seasonLevels: seasonLevels,
+            offset: offset, weights: nil)
         if !fit.converged {
             if useTrend {
                 useTrend = false
-                (fit, levels) = glm(response: response, wtime: wtime, trend: false, seasons: seasons, seasonLevels: seasonLevels, offset: offset, weights: nil)
+                (fit, levels) = glm(
+                    response: response, wtime: wtime, trend: false, seasons: seasons,
+                    seasonLevels: seasonLevels, offset: offset, weights: nil)
             }
             if !fit.converged { return nil }
         }
@@ -114,7 +129,9 @@ struct FarringtonModel {
         if reweight {
             let s = anscombeResiduals(fit, phi: phi)
             let w = weights(s, threshold: weightsThreshold)
-            (fit, levels) = glm(response: response, wtime: wtime, trend: useTrend, seasons: seasons, seasonLevels: seasonLevels, offset: offset, weights: w)
+            (fit, levels) = glm(
+                response: response, wtime: wtime, trend: useTrend, seasons: seasons,
+                seasonLevels: seasonLevels, offset: offset, weights: w)
             phi = rMax(fit.pearsonDispersion(), 1)
             omega = w
         }

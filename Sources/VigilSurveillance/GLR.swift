@@ -54,8 +54,8 @@ public enum GLR {
         public var mu0: [Double]?
         /// The GLM for mu0 when `mu0` is `nil`.
         public var mu0Model: InControlModel
-        /// Negative-binomial dispersion (`alpha`): 0 for Poisson (`glrpois`); `nil` for `glrnb` means
-        /// estimated by `glm.nb` (not supported: give alpha).
+        /// Negative-binomial dispersion (`alpha`): 0 for Poisson (`glrpois`); `nil` (R's `NULL` for
+        /// `glrnb`) estimates it as 1/theta of a MASS `glm.nb` fit of mu0, which needs `mu0 == nil`.
         public var alpha: Double?
         /// Minimum number of observations for a change (`Mtilde`, default 1).
         public var mTilde: Int
@@ -73,7 +73,12 @@ public enum GLR {
         public var xMax: Double
 
         /// Creates a configuration with `algo.glrnb`'s defaults (Poisson: alpha 0).
-        public init(range: ClosedRange<Int>, cARL: Double = 5, mu0: [Double]? = nil, mu0Model: InControlModel = .init(), alpha: Double? = 0, mTilde: Int = 1, m: Int = -1, change: Change = .intercept, theta: Double? = nil, direction: Direction = .inc, returned: Returned = .value, xMax: Double = 10000) {
+        public init(
+            range: ClosedRange<Int>, cARL: Double = 5, mu0: [Double]? = nil,
+            mu0Model: InControlModel = .init(), alpha: Double? = 0, mTilde: Int = 1, m: Int = -1,
+            change: Change = .intercept, theta: Double? = nil, direction: Direction = .inc,
+            returned: Returned = .value, xMax: Double = 10000
+        ) {
             self.range = range
             self.cARL = cARL
             self.mu0 = mu0
@@ -104,29 +109,42 @@ public enum GLR {
         let n = series.count
         let range = c.range
         guard range.lowerBound >= 1, range.upperBound <= n else {
-            throw SurveillanceError(.outOfRange, "range \(range.lowerBound):\(range.upperBound) must be within 1..\(n)")
+            throw SurveillanceError(
+                .outOfRange, "range \(range.lowerBound):\(range.upperBound) must be within 1..\(n)")
         }
-        if let theta = c.theta, theta == 1 { throw SurveillanceError(.invalidControl, "theta has to be larger than 1") }
-        guard c.mTilde >= 1 else { throw SurveillanceError(.invalidControl, "Mtilde \(c.mTilde) must be >= 1") }
-        guard let alpha = c.alpha else {
-            throw SurveillanceError(.invalidControl, "alpha must be given for glrnb (estimating it with glm.nb is not supported)")
+        if let theta = c.theta, theta == 1 {
+            throw SurveillanceError(.invalidControl, "theta has to be larger than 1")
         }
-        guard alpha >= 0 else { throw SurveillanceError(.invalidControl, "alpha \(alpha) must be >= 0") }
+        guard c.mTilde >= 1 else {
+            throw SurveillanceError(.invalidControl, "Mtilde \(c.mTilde) must be >= 1")
+        }
+        if let alpha = c.alpha, alpha < 0 {
+            throw SurveillanceError(.invalidControl, "alpha \(alpha) must be >= 0")
+        }
+        if c.alpha == nil && c.mu0 != nil {
+            throw SurveillanceError(
+                .invalidControl,
+                "glrnb with a given mu0 needs alpha (R estimates alpha only together with mu0)")
+        }
         let mu0: [Double]
+        var alpha = c.alpha ?? 0
         if let given = c.mu0 {
             if given.count == 1 {
                 mu0 = [Double](repeating: given[0], count: range.count)
             } else {
                 guard given.count == range.count else {
-                    throw SurveillanceError(.outOfRange, "mu0 has \(given.count) values but the range has \(range.count) points")
+                    throw SurveillanceError(
+                        .outOfRange, "mu0 has \(given.count) values but the range has \(range.count) points")
                 }
                 mu0 = given
             }
         } else {
-            mu0 = try estimateMu0(series, range: range, model: c.mu0Model, alpha: alpha)
+            (mu0, alpha) = try estimateMu0(series, range: range, model: c.mu0Model, alpha: c.alpha)
         }
         // R passes the counts through as.integer (truncation).
-        let x = series.observed[(range.lowerBound - 1)..<range.upperBound].map { $0.isNaN ? 0 : $0.rounded(.towardZero) }
+        let x = series.observed[(range.lowerBound - 1)..<range.upperBound].map {
+            $0.isNaN ? 0 : $0.rounded(.towardZero)
+        }
         let dir: Double = c.direction == .inc ? 1 : -1
         let count = range.count
         var upper = [Double](repeating: 0, count: count)
@@ -151,7 +169,10 @@ public enum GLR {
         }
         for i in 0..<count where upper[i].isNaN || upper[i] < 0 { upper[i] = 0 }
         return Result(
-            alarms: AlarmResult(time: Array(range), observed: Array(series.observed[(range.lowerBound - 1)..<range.upperBound]), upperbound: upper, alarm: alarm),
+            alarms: AlarmResult(
+                time: Array(range),
+                observed: Array(series.observed[(range.lowerBound - 1)..<range.upperBound]),
+                upperbound: upper, alarm: alarm),
             mu0: mu0)
     }
 
@@ -162,7 +183,10 @@ public enum GLR {
         var alarmAt: Int?
     }
 
-    static func run(_ x: [Double], _ mu0: [Double], alpha: Double, configuration c: Configuration, dir: Double, xm10: Double) throws -> Segment {
+    static func run(
+        _ x: [Double], _ mu0: [Double], alpha: Double, configuration c: Configuration, dir: Double,
+        xm10: Double
+    ) throws -> Segment {
         let wantCases = c.returned == .cases
         switch c.change {
         case .intercept:
@@ -172,9 +196,11 @@ public enum GLR {
                     : lrCusumNB(x, mu0, alpha: alpha, kappa: theta, cARL: c.cARL, wantCases: wantCases)
             }
             if alpha == 0 {
-                return poissonGLR(x, mu0, mTilde: c.mTilde, m: c.m, cARL: c.cARL, dir: dir, wantCases: wantCases)
+                return poissonGLR(
+                    x, mu0, mTilde: c.mTilde, m: c.m, cARL: c.cARL, dir: dir, wantCases: wantCases)
             }
-            var segment = negativeBinomialGLR(x, mu0, alpha: alpha, mTilde: c.mTilde, m: c.m, cARL: c.cARL, dir: dir)
+            var segment = negativeBinomialGLR(
+                x, mu0, alpha: alpha, mTilde: c.mTilde, m: c.m, cARL: c.cARL, dir: dir)
             if wantCases {
                 // R's brute-force search: move x[pos] until the alarm time changes.
                 segment.cases = [Double](repeating: 0, count: x.count)
@@ -186,7 +212,8 @@ public enum GLR {
                     var changed = false
                     while !changed && myx[pos] <= c.xMax && myx[pos] >= 1 {
                         myx[pos] += step
-                        let trial = negativeBinomialGLR(myx, mu0, alpha: alpha, mTilde: c.mTilde, m: c.m, cARL: c.cARL, dir: dir)
+                        let trial = negativeBinomialGLR(
+                            myx, mu0, alpha: alpha, mTilde: c.mTilde, m: c.m, cARL: c.cARL, dir: dir)
                         let trialN = trial.alarmAt ?? x.count + 1
                         if !gotAlarm && trialN <= pos + 1 {
                             changed = true
@@ -202,17 +229,23 @@ public enum GLR {
             }
             return segment
         case .epi:
-            if c.theta != nil { throw SurveillanceError(.invalidControl, "theta is only supported with change = \"intercept\"") }
+            if c.theta != nil {
+                throw SurveillanceError(
+                    .invalidControl, "theta is only supported with change = \"intercept\"")
+            }
             return alpha == 0
                 ? poissonEpidemicGLR(x, mu0, mTilde: c.mTilde, m: c.m, xm10: xm10, cARL: c.cARL)
-                : negativeBinomialEpidemicGLR(x, mu0, alpha: alpha, mTilde: c.mTilde, m: c.m, xm10: xm10, cARL: c.cARL)
+                : negativeBinomialEpidemicGLR(
+                    x, mu0, alpha: alpha, mTilde: c.mTilde, m: c.m, xm10: xm10, cARL: c.cARL)
         }
     }
 
     // MARK: - Poisson intercept chart (C: glr_cusum, glr_cusum_window, lr_cusum)
 
     /// max over k of the GLR of x[k...n] (or over the window max(0, n-M) <= k <= n-Mtilde).
-    static func poissonStatistic(_ n: Int, _ x: [Double], _ mu0: [Double], dir: Double, window: (m: Int, mTilde: Int)?) -> Double {
+    static func poissonStatistic(
+        _ n: Int, _ x: [Double], _ mu0: [Double], dir: Double, window: (m: Int, mTilde: Int)?
+    ) -> Double {
         var maxGLR = -1e99
         var sumx = 0.0
         var summu0 = 0.0
@@ -240,15 +273,29 @@ public enum GLR {
         return maxGLR
     }
 
-    static func poissonGLR(_ x: [Double], _ mu0: [Double], mTilde: Int, m: Int, cARL: Double, dir: Double, wantCases: Bool) -> Segment {
+    static func poissonGLR(
+        _ x: [Double], _ mu0: [Double], mTilde: Int, m: Int, cARL: Double, dir: Double, wantCases: Bool
+    ) -> Segment {
         let lx = x.count
         var value = [Double](repeating: 0, count: lx)
         var cases = [Double](repeating: 0, count: lx)
         let window: (m: Int, mTilde: Int)? = m > 0 ? (m, mTilde) : nil
         var n = m > 0 ? mTilde : max(0, mTilde - 1)
         var work = x
+        // Without a window the statistic is a maximum over all change points; the hull of the prefix
+        // sums finds it in O(hull size) per time point instead of O(n) (see `PoissonGLRHull`).
+        // Only for increases: for decreases R's loop yields NaN (skipped) where the window sum of x is 0,
+        // which is not a convex function of the sums.
+        let useHull = window == nil && dir == 1 && mu0.allSatisfy { $0 > 0 && $0.isFinite }
+        var hull = useHull ? PoissonGLRHull(x: x, mu0: mu0, dir: dir) : nil
+        if hull != nil { for j in 0..<n { hull!.append(upTo: j) } }
+        func statistic(_ n: Int, shift: Double = 0) -> Double {
+            if let hull { return hull.statistic(at: n, shift: shift) }
+            return poissonStatistic(n, work, mu0, dir: dir, window: window)
+        }
         while n < lx {
-            value[n] = poissonStatistic(n, work, mu0, dir: dir, window: window)
+            hull?.append(upTo: n)
+            value[n] = statistic(n)
             if wantCases {
                 var xnew = -1.0
                 var glrnew = cARL - dir
@@ -256,7 +303,7 @@ public enum GLR {
                 while dir * glrnew < cARL * dir {
                     xnew += 1
                     work[n] = xnew
-                    glrnew = poissonStatistic(n, work, mu0, dir: dir, window: window)
+                    glrnew = statistic(n, shift: xnew - old)
                 }
                 cases[n] = xnew
                 work[n] = old
@@ -267,7 +314,9 @@ public enum GLR {
         return Segment(value: value, cases: cases, alarmAt: nil)
     }
 
-    static func lrCusum(_ x: [Double], _ mu0: [Double], kappa: Double, cARL: Double, wantCases: Bool) -> Segment {
+    static func lrCusum(_ x: [Double], _ mu0: [Double], kappa: Double, cARL: Double, wantCases: Bool)
+        -> Segment
+    {
         let lx = x.count
         var value = [Double](repeating: 0, count: lx)
         var cases = [Double](repeating: 0, count: lx)
@@ -283,7 +332,9 @@ public enum GLR {
 
     // MARK: - Negative binomial intercept chart (C: glr_nb_window, lr_cusum_nb)
 
-    static func lrCusumNB(_ x: [Double], _ mu0: [Double], alpha: Double, kappa: Double, cARL: Double, wantCases: Bool) -> Segment {
+    static func lrCusumNB(
+        _ x: [Double], _ mu0: [Double], alpha: Double, kappa: Double, cARL: Double, wantCases: Bool
+    ) -> Segment {
         let lx = x.count
         var value = [Double](repeating: 0, count: lx)
         var cases = [Double](repeating: 0, count: lx)
@@ -298,7 +349,9 @@ public enum GLR {
         return Segment(value: value, cases: cases, alarmAt: nil)
     }
 
-    static func negativeBinomialGLR(_ x: [Double], _ mu0: [Double], alpha: Double, mTilde: Int, m: Int, cARL: Double, dir: Double) -> Segment {
+    static func negativeBinomialGLR(
+        _ x: [Double], _ mu0: [Double], alpha: Double, mTilde: Int, m: Int, cARL: Double, dir: Double
+    ) -> Segment {
         let lx = x.count
         var value = [Double](repeating: 0, count: lx)
         var n = max(mTilde - 1, 0)
@@ -336,7 +389,9 @@ public enum GLR {
                     var lnk = 0.0
                     let ek = rExp(kappaML)
                     for i in k...n {
-                        lnk += kappaML * x[i] + (x[i] + 1 / alpha) * rLog((1 + alpha * mu0[i]) / (1 + alpha * mu0[i] * ek))
+                        lnk +=
+                            kappaML * x[i] + (x[i] + 1 / alpha)
+                            * rLog((1 + alpha * mu0[i]) / (1 + alpha * mu0[i] * ek))
                     }
                     if lnk > maxGLR { maxGLR = lnk }
                 }
@@ -350,7 +405,9 @@ public enum GLR {
 
     // MARK: - Epidemic charts (C: glr_epi_window, glr_nbgeneral_window)
 
-    static func poissonEpidemicGLR(_ x: [Double], _ mu0: [Double], mTilde: Int, m: Int, xm10: Double, cARL: Double) -> Segment {
+    static func poissonEpidemicGLR(
+        _ x: [Double], _ mu0: [Double], mTilde: Int, m: Int, xm10: Double, cARL: Double
+    ) -> Segment {
         let lx = x.count
         var value = [Double](repeating: 0, count: lx)
         var xm1 = [Double](repeating: 0, count: lx)
@@ -395,7 +452,9 @@ public enum GLR {
         return Segment(value: value, cases: [], alarmAt: nil)
     }
 
-    static func negativeBinomialEpidemicGLR(_ x: [Double], _ mu0: [Double], alpha: Double, mTilde: Int, m: Int, xm10: Double, cARL: Double) -> Segment {
+    static func negativeBinomialEpidemicGLR(
+        _ x: [Double], _ mu0: [Double], alpha: Double, mTilde: Int, m: Int, xm10: Double, cARL: Double
+    ) -> Segment {
         let lx = x.count
         var value = [Double](repeating: 0, count: lx)
         var xm1 = [Double](repeating: 0, count: lx)
@@ -430,7 +489,9 @@ public enum GLR {
                     var lnk = 0.0
                     for i in k...n {
                         let mu1 = mu0[i] + rExp(thetaML) * xm1[i]
-                        lnk += x[i] * (rLog(mu1) - rLog(mu0[i]) + rLog(1 + alpha * mu0[i]) - rLog(1 + alpha * mu1))
+                        lnk +=
+                            x[i]
+                            * (rLog(mu1) - rLog(mu0[i]) + rLog(1 + alpha * mu0[i]) - rLog(1 + alpha * mu1))
                             + 1 / alpha * (rLog(1 + alpha * mu0[i]) - rLog(1 + alpha * mu1))
                     }
                     if lnk > maxGLR { maxGLR = lnk }
@@ -447,9 +508,15 @@ public enum GLR {
 
     /// `estimateGLRNbHook`: a Poisson (alpha = 0) or negative-binomial (fixed alpha) GLM
     /// log mu = b0 [+ b t] + sum_s (cos(2 s pi t / freq) + sin(2 s pi t / freq)) on the training points.
-    static func estimateMu0(_ series: Series, range: ClosedRange<Int>, model: InControlModel, alpha: Double) throws -> [Double] {
+    /// - Returns: mu0 for the range and alpha (1/theta of `glm.nb` when `alpha` is `nil`).
+    static func estimateMu0(_ series: Series, range: ClosedRange<Int>, model: InControlModel, alpha: Double?)
+        throws -> ([Double], Double)
+    {
         let nTrain = range.lowerBound - 1
-        guard nTrain >= 1 else { throw SurveillanceError(.outOfRange, "mu0 is estimated from the points before the range, but the range starts at 1") }
+        guard nTrain >= 1 else {
+            throw SurveillanceError(
+                .outOfRange, "mu0 is estimated from the points before the range, but the range starts at 1")
+        }
         let p = Double(series.frequency)
         func row(_ t: Int) -> [Double] {
             var r: [Double] = [1]
@@ -468,11 +535,87 @@ public enum GLR {
         }
         let glm = PoissonGLM(design: design, rows: nTrain, columnNames: (0..<columns).map { "x\($0)" })
         let y = Array(series.observed[0..<nTrain])
-        let fit = alpha == 0 ? glm.fit(y) : glm.fit(y, negativeBinomialTheta: 1 / alpha)
-        guard fit.converged else {
-            throw SurveillanceError(.notConverged, "the GLM for mu0 did not converge in \(PoissonGLM.maximumIterations) iterations")
+        let fit: PoissonGLMFit
+        var estimatedAlpha = alpha ?? 0
+        if let alpha {
+            fit = alpha == 0 ? glm.fit(y) : glm.fit(y, negativeBinomialTheta: 1 / alpha)
+        } else {
+            let nb = glm.fitNegativeBinomial(y)
+            fit = nb.fit
+            estimatedAlpha = 1 / nb.theta
         }
-        return range.map { rExp(fit.linearPredictor(at: row($0))) }
+        guard fit.converged else {
+            throw SurveillanceError(
+                .notConverged,
+                "the GLM for mu0 did not converge in \(PoissonGLM.maximumIterations) iterations")
+        }
+        return (range.map { rExp(fit.linearPredictor(at: row($0))) }, estimatedAlpha)
+    }
+}
+
+/// The Poisson GLR statistic for increases (dir = 1) without a window, max over k <= n of
+/// g(S, M) = sup over kappa (dir kappa >= 0) of kappa S - (e^kappa - 1) M, with S and M the sums of x and
+/// mu0 over k...n. g is convex in (S, M) (a supremum of linear functions), so its maximum over the points
+/// (S_k, M_k) = (A_n - A_{k-1}, B_n - B_{k-1}) is attained at a vertex of the convex hull of the prefix-sum
+/// points (B_j, A_j), j = -1...n-1. Since g does not decrease in S, every upper-hull point is dominated by
+/// the lower-hull segment below it, so only the lower hull is needed. The B coordinates increase
+/// (mu0 > 0), so the lower hull is kept with Andrew's monotone chain in amortised O(1) per point
+/// (collinear points are kept). The result equals the exhaustive maximum of R's `glr()` up to rounding
+/// of the sums.
+struct PoissonGLRHull {
+    let x: [Double]
+    let mu0: [Double]
+    let dir: Double
+    /// Prefix sums A_j, B_j for j = -1...n (index j + 1).
+    var a: [Double] = [0]
+    var b: [Double] = [0]
+    var lower: [Int] = [0]
+
+    init(x: [Double], mu0: [Double], dir: Double) {
+        self.x = x
+        self.mu0 = mu0
+        self.dir = dir
+        a.reserveCapacity(x.count + 1)
+        b.reserveCapacity(x.count + 1)
+    }
+
+    /// Adds observation `n` to the prefix sums; the hulls then cover the points j = -1...n-1.
+    mutating func append(upTo n: Int) {
+        while a.count <= n + 1 {
+            let j = a.count - 1
+            // the hull gains point j - 1 + 1 = j (prefix through observation j - 1) before a/b grow
+            if j >= 1 { insert(j) }
+            a.append(a[j] + x[j])
+            b.append(b[j] + mu0[j])
+        }
+    }
+
+    private mutating func insert(_ index: Int) {
+        func cross(_ o: Int, _ p: Int, _ q: Int) -> Double {
+            (b[p] - b[o]) * (a[q] - a[o]) - (a[p] - a[o]) * (b[q] - b[o])
+        }
+        while lower.count >= 2 && cross(lower[lower.count - 2], lower[lower.count - 1], index) < 0 {
+            lower.removeLast()
+        }
+        lower.append(index)
+    }
+
+    /// The statistic at time n (0-based) with x[n] changed by `shift`.
+    func statistic(at n: Int, shift: Double = 0) -> Double {
+        let an = a[n + 1] + shift
+        let bn = b[n + 1]
+        // Every candidate with sumx <= summu0 gives kappa = 0 and a sum of exactly 0, as in R.
+        var maxGLR = 0.0
+        for j in lower {
+            let sumx = an - a[j]
+            let summu0 = bn - b[j]
+            if sumx > summu0 {
+                let kappa = rLog(sumx / summu0)
+                let sum = kappa * sumx + (1 - rExp(kappa)) * summu0
+                if sum > maxGLR { maxGLR = sum }
+            }
+        }
+        return maxGLR
     }
 }
 

@@ -15,6 +15,7 @@ public enum JSONValue: Sendable, Hashable, Decodable {
     /// An object.
     case object([String: JSONValue])
 
+    /// Decodes any JSON value.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {

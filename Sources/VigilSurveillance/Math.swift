@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // Small numerical helpers shared by the distribution functions, the GLM and the detectors.
@@ -116,3 +116,39 @@ func cosine(_ x: Double) -> Double { cos(x) }
 
 @inline(__always)
 func sine(_ x: Double) -> Double { sin(x) }
+
+/// The digamma function psi(x) for x > 0: recurrence up to x >= 10, then the asymptotic series.
+func digamma(_ x0: Double) -> Double {
+    var x = x0
+    var result = 0.0
+    while x < 10 {
+        result -= 1 / x
+        x += 1
+    }
+    let f = 1 / (x * x)
+    let series =
+        f
+        * (-1.0 / 12 + f
+            * (1.0 / 120 + f
+                * (-1.0 / 252 + f * (1.0 / 240 + f * (-1.0 / 132 + f * (691.0 / 32760 + f * (-1.0 / 12)))))))
+    return result + rLog(x) - 0.5 / x + series
+}
+
+/// The trigamma function psi'(x) for x > 0: recurrence up to x >= 10, then the asymptotic series.
+func trigamma(_ x0: Double) -> Double {
+    var x = x0
+    var result = 0.0
+    while x < 10 {
+        result += 1 / (x * x)
+        x += 1
+    }
+    let f = 1 / (x * x)
+    // 1/x + 1/(2x^2) + sum B_{2k} / x^{2k+1}
+    let series =
+        (1 + f
+            * (1.0 / 6 + f
+                * (-1.0 / 30 + f
+                    * (1.0 / 42 + f * (-1.0 / 30 + f * (5.0 / 66 + f * (-691.0 / 2730 + f * (7.0 / 6))))))))
+        / x
+    return result + series + 0.5 * f
+}

@@ -22,7 +22,9 @@ public struct PoissonGLM: Sendable {
     ///   - rows: number of observations.
     ///   - columnNames: one name per column.
     public init(design: [Double], rows: Int, columnNames: [String]) {
-        precondition(design.count == rows * columnNames.count, "design has \(design.count) values, want \(rows * columnNames.count)")
+        precondition(
+            design.count == rows * columnNames.count,
+            "design has \(design.count) values, want \(rows * columnNames.count)")
         self.design = design
         self.rows = rows
         self.columns = columnNames.count
@@ -46,11 +48,86 @@ public struct PoissonGLM: Sendable {
 
     /// Fits a negative-binomial GLM with known `theta` (MASS `negative.binomial(theta)`, log link):
     /// variance `mu + mu^2 / theta`, starting from `mu = y + (y == 0)/6`.
-    public func fit(_ y: [Double], negativeBinomialTheta theta: Double, priorWeights: [Double]? = nil, offset: [Double]? = nil) -> PoissonGLMFit {
+    public func fit(
+        _ y: [Double], negativeBinomialTheta theta: Double, priorWeights: [Double]? = nil,
+        offset: [Double]? = nil
+    ) -> PoissonGLMFit {
         fit(y, priorWeights: priorWeights, offset: offset, theta: theta)
     }
 
-    private func fit(_ y: [Double], priorWeights: [Double]?, offset: [Double]?, theta: Double?) -> PoissonGLMFit {
+    /// Fits a negative-binomial GLM estimating theta, as MASS `glm.nb` does: a Poisson fit, then
+    /// alternating `theta.ml` and IRLS with the current theta until the log-likelihood and theta settle.
+    /// - Returns: the final fit and theta.
+    public func fitNegativeBinomial(_ y: [Double]) -> (fit: PoissonGLMFit, theta: Double) {
+        var fit = self.fit(y)
+        var mu = fit.fitted
+        var theta = Self.thetaML(y, mu, limit: Self.maximumIterations)
+        let d1 = (2 * max(1, Double(fit.dfResidual))).squareRoot()
+        let d2 = 1.0
+        var delta = 1.0
+        var lm = Self.negativeBinomialLogLikelihood(theta, mu, y)
+        var lm0 = lm + 2 * d1
+        var iteration = 0
+        while true {
+            iteration += 1
+            if iteration > Self.maximumIterations || !(abs(lm0 - lm) / d1 + abs(delta) / d2 > Self.epsilon) {
+                break
+            }
+            let eta = mu.map { rLog($0) }
+            fit = self.fit(y, priorWeights: nil, offset: nil, theta: theta, etaStart: eta)
+            let t0 = theta
+            theta = Self.thetaML(y, mu, limit: Self.maximumIterations)
+            mu = fit.fitted
+            delta = t0 - theta
+            lm0 = lm
+            lm = Self.negativeBinomialLogLikelihood(theta, mu, y)
+        }
+        return (fit, theta)
+    }
+
+    /// MASS `theta.ml`: Newton-Raphson for the negative-binomial theta given the means.
+    static func thetaML(_ y: [Double], _ mu: [Double], limit: Int) -> Double {
+        let n = Double(y.count)
+        var s = 0.0
+        for i in 0..<y.count { s += (y[i] / mu[i] - 1) * (y[i] / mu[i] - 1) }
+        var t0 = n / s
+        var it = 0
+        var del = 1.0
+        let eps = rPow(Double.ulpOfOne, 0.25)
+        while true {
+            it += 1
+            if !(it < limit && abs(del) > eps) { break }
+            t0 = abs(t0)
+            var score = 0.0
+            var info = 0.0
+            for i in 0..<y.count {
+                let m = mu[i]
+                let yi = y[i]
+                score += digamma(t0 + yi) - digamma(t0) + rLog(t0) + 1 - rLog(t0 + m) - (yi + t0) / (m + t0)
+                info +=
+                    -trigamma(t0 + yi) + trigamma(t0) - 1 / t0 + 2 / (m + t0) - (yi + t0)
+                    / ((m + t0) * (m + t0))
+            }
+            del = score / info
+            t0 += del
+        }
+        return max(0, t0)
+    }
+
+    static func negativeBinomialLogLikelihood(_ th: Double, _ mu: [Double], _ y: [Double]) -> Double {
+        var s = 0.0
+        for i in 0..<y.count {
+            let yi = y[i]
+            s +=
+                rLogGamma(th + yi) - rLogGamma(th) - rLogGamma(yi + 1) + th * rLog(th)
+                + yi * rLog(mu[i] + (yi == 0 ? 1 : 0)) - (th + yi) * rLog(th + mu[i])
+        }
+        return s
+    }
+
+    private func fit(
+        _ y: [Double], priorWeights: [Double]?, offset: [Double]?, theta: Double?, etaStart: [Double]? = nil
+    ) -> PoissonGLMFit {
         let n = rows
         let p = columns
         precondition(y.count == n, "y has \(y.count) values, want \(n)")
@@ -64,7 +141,7 @@ public struct PoissonGLM: Sendable {
         var mu = [Double](repeating: 0, count: n)
         for i in 0..<n {
             let m0 = theta == nil ? y[i] + 0.1 : y[i] + (y[i] == 0 ? 1.0 / 6.0 : 0)
-            eta[i] = rLog(m0)
+            eta[i] = etaStart?[i] ?? rLog(m0)
             mu[i] = max(rExp(eta[i]), eps)
         }
         var devold = deviance(y, mu, weights, theta)
@@ -90,9 +167,15 @@ public struct PoissonGLM: Sendable {
                 good[i] = weights[i] > 0 && muEta != 0
                 if good[i] { nGood += 1 }
             }
-            if nGood == 0 { failed = true; break }
+            if nGood == 0 {
+                failed = true
+                break
+            }
             var r = 0
-            if a.count != nGood * p { a = [Double](repeating: 0, count: nGood * p); b = [Double](repeating: 0, count: nGood) }
+            if a.count != nGood * p {
+                a = [Double](repeating: 0, count: nGood * p)
+                b = [Double](repeating: 0, count: nGood)
+            }
             for i in 0..<n where good[i] {
                 let muEta = max(rExp(eta[i]), eps)
                 let z = (eta[i] - off[i]) + (y[i] - mu[i]) / muEta
@@ -105,16 +188,25 @@ public struct PoissonGLM: Sendable {
             }
             qr = HouseholderQR(rows: nGood, columns: p, matrix: a, tolerance: tolerance)
             let solution = qr.solve(b)
-            if solution.contains(where: { !$0.isFinite }) { failed = true; break }
+            if solution.contains(where: { !$0.isFinite }) {
+                failed = true
+                break
+            }
             for k in 0..<p { start[qr.pivot[k]] = solution[k] }
             computeLinearPredictor(start, off, &eta, &mu)
             dev = deviance(y, mu, weights, theta)
             boundary = false
             if !dev.isFinite {
-                guard let old = coefold else { failed = true; break }
+                guard let old = coefold else {
+                    failed = true
+                    break
+                }
                 var ii = 1
                 while !dev.isFinite {
-                    if ii > Self.maximumIterations { failed = true; break }
+                    if ii > Self.maximumIterations {
+                        failed = true
+                        break
+                    }
                     ii += 1
                     for k in 0..<p { start[k] = (start[k] + old[k]) / 2 }
                     computeLinearPredictor(start, off, &eta, &mu)
@@ -160,7 +252,9 @@ public struct PoissonGLM: Sendable {
         )
     }
 
-    private func computeLinearPredictor(_ beta: [Double], _ off: [Double], _ eta: inout [Double], _ mu: inout [Double]) {
+    private func computeLinearPredictor(
+        _ beta: [Double], _ off: [Double], _ eta: inout [Double], _ mu: inout [Double]
+    ) {
         let n = rows
         for i in 0..<n {
             var s = 0.0
@@ -175,7 +269,9 @@ public struct PoissonGLM: Sendable {
         if let theta {
             for i in 0..<y.count {
                 let yi = y[i]
-                d += 2 * weights[i] * (yi * rLog(max(1, yi) / mu[i]) - (yi + theta) * rLog((yi + theta) / (mu[i] + theta)))
+                d +=
+                    2 * weights[i]
+                    * (yi * rLog(max(1, yi) / mu[i]) - (yi + theta) * rLog((yi + theta) / (mu[i] + theta)))
             }
             return d
         }

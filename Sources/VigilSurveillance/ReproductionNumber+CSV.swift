@@ -7,11 +7,16 @@ extension ReproductionNumber {
             return try Incidence(local: try table.numbers("local"), imported: try table.numbers("imported"))
         }
         guard table.hasColumn("I") else {
-            throw SurveillanceError(.invalidInput, "the input needs an 'I' column or 'local' and 'imported' columns (columns: \(table.header.joined(separator: ",")))")
+            throw SurveillanceError(
+                .invalidInput,
+                "the input needs an 'I' column or 'local' and 'imported' columns (columns: \(table.header.joined(separator: ",")))"
+            )
         }
         let counts = try table.numbers("I")
         if let i = counts.firstIndex(where: { $0 < 0 }) {
-            throw SurveillanceError(.invalidInput, "incidence must be non-negative: I on line \(i + 2) is \(CSVTable.format(counts[i]))")
+            throw SurveillanceError(
+                .invalidInput,
+                "incidence must be non-negative: I on line \(i + 2) is \(CSVTable.format(counts[i]))")
         }
         return try Incidence(total: counts)
     }
@@ -23,7 +28,9 @@ extension ReproductionNumber {
         let k = try table.numbers("k")
         let p = try table.numbers("p")
         for (i, v) in k.enumerated() where v != Double(i) {
-            throw SurveillanceError(.invalidInput, "si_distr k must run 0, 1, 2, ...: line \(i + 2) has k = \(CSVTable.format(v))")
+            throw SurveillanceError(
+                .invalidInput, "si_distr k must run 0, 1, 2, ...: line \(i + 2) has k = \(CSVTable.format(v))"
+            )
         }
         return p
     }
@@ -36,12 +43,14 @@ extension ReproductionNumber {
             do {
                 return Array(try ControlList.parseRange(trimmed, key: "window"))
             } catch {
-                throw SurveillanceError(.outOfRange, "window bounds must be \"a:b\" or a comma-separated list, got \"\(text)\"")
+                throw SurveillanceError(
+                    .outOfRange, "window bounds must be \"a:b\" or a comma-separated list, got \"\(text)\"")
             }
         }
         return try trimmed.split(separator: ",").map {
             guard let v = Int($0.trimmingWhitespace()) else {
-                throw SurveillanceError(.outOfRange, "window bounds must be \"a:b\" or a comma-separated list, got \"\(text)\"")
+                throw SurveillanceError(
+                    .outOfRange, "window bounds must be \"a:b\" or a comma-separated list, got \"\(text)\"")
             }
             return v
         }
@@ -50,7 +59,9 @@ extension ReproductionNumber {
     /// EpiEstim's `res$R` as a CSV table (`NA` for windows it does not estimate).
     public static func table(_ result: Result) -> CSVTable {
         let rows = result.estimates.map { e -> [String] in
-            var row = [String(e.start), String(e.end), CSVTable.format(e.mean), CSVTable.format(e.standardDeviation)]
+            var row = [
+                String(e.start), String(e.end), CSVTable.format(e.mean), CSVTable.format(e.standardDeviation),
+            ]
             row += e.reportedQuantiles.map { CSVTable.format($0) }
             return row
         }

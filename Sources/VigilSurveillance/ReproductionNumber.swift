@@ -28,16 +28,19 @@ public enum ReproductionNumber {
         /// - Throws: `SurveillanceError(.invalidInput)` for negative counts or lengths that differ.
         public init(local: [Double], imported: [Double]) throws {
             guard local.count == imported.count else {
-                throw SurveillanceError(.invalidInput, "local has \(local.count) values but imported has \(imported.count)")
+                throw SurveillanceError(
+                    .invalidInput, "local has \(local.count) values but imported has \(imported.count)")
             }
             guard !local.isEmpty else { throw SurveillanceError(.invalidInput, "incidence is empty") }
             var l = local.map { $0.isNaN ? 0 : $0 }
             var m = imported.map { $0.isNaN ? 0 : $0 }
             if let i = l.firstIndex(where: { $0 < 0 }) {
-                throw SurveillanceError(.invalidInput, "incidence must be non-negative: local[\(i + 1)] = \(l[i])")
+                throw SurveillanceError(
+                    .invalidInput, "incidence must be non-negative: local[\(i + 1)] = \(l[i])")
             }
             if let i = m.firstIndex(where: { $0 < 0 }) {
-                throw SurveillanceError(.invalidInput, "incidence must be non-negative: imported[\(i + 1)] = \(m[i])")
+                throw SurveillanceError(
+                    .invalidInput, "incidence must be non-negative: imported[\(i + 1)] = \(m[i])")
             }
             if l[0] > 0 {
                 m[0] += l[0]
@@ -76,7 +79,10 @@ public enum ReproductionNumber {
         public var cvPosterior: Double
 
         /// Creates a configuration.
-        public init(serialInterval: SerialInterval, windowStarts: [Int]? = nil, windowEnds: [Int]? = nil, meanPrior: Double = 5, standardDeviationPrior: Double = 5, cvPosterior: Double = 0.3) {
+        public init(
+            serialInterval: SerialInterval, windowStarts: [Int]? = nil, windowEnds: [Int]? = nil,
+            meanPrior: Double = 5, standardDeviationPrior: Double = 5, cvPosterior: Double = 0.3
+        ) {
             self.serialInterval = serialInterval
             self.windowStarts = windowStarts
             self.windowEnds = windowEnds
@@ -140,7 +146,9 @@ public enum ReproductionNumber {
 
     /// EpiEstim's `discr_si(k, mu, sigma)`: the discretised gamma serial interval, shifted by one day.
     /// - Throws: `SurveillanceError(.invalidControl)` unless mu > 1 and sigma >= 0.
-    public static func discreteSerialInterval(_ k: [Int], mean mu: Double, standardDeviation sigma: Double) throws -> [Double] {
+    public static func discreteSerialInterval(_ k: [Int], mean mu: Double, standardDeviation sigma: Double)
+        throws -> [Double]
+    {
         guard sigma >= 0 else { throw SurveillanceError(.invalidControl, "std_si \(sigma) must be >= 0") }
         guard mu > 1 else { throw SurveillanceError(.invalidControl, "mean_si \(mu) must be > 1") }
         let a = ((mu - 1) / sigma) * ((mu - 1) / sigma)
@@ -179,7 +187,9 @@ public enum ReproductionNumber {
     ///   `.invalidControl` for an invalid serial interval or prior.
     public static func estimate(_ incidence: Incidence, configuration c: Configuration) throws -> Result {
         let n = incidence.count
-        guard c.meanPrior > 0 else { throw SurveillanceError(.invalidControl, "mean_prior \(c.meanPrior) must be > 0") }
+        guard c.meanPrior > 0 else {
+            throw SurveillanceError(.invalidControl, "mean_prior \(c.meanPrior) must be > 0")
+        }
         guard c.standardDeviationPrior > 0 else {
             throw SurveillanceError(.invalidControl, "std_prior \(c.standardDeviationPrior) must be > 0")
         }
@@ -190,7 +200,8 @@ public enum ReproductionNumber {
             ends = e
         } else {
             guard n >= 8 else {
-                throw SurveillanceError(.outOfRange, "default weekly windows need at least 8 days, the series has \(n)")
+                throw SurveillanceError(
+                    .outOfRange, "default weekly windows need at least 8 days, the series has \(n)")
             }
             starts = Array(2...(n - 6))
             ends = Array(8...n)
@@ -200,17 +211,26 @@ public enum ReproductionNumber {
         var si: [Double]
         switch c.serialInterval {
         case .parametric(let mean, let sd):
-            guard mean > 1 else { throw SurveillanceError(.invalidControl, "parametric_si needs mean_si > 1, got \(mean)") }
-            guard sd > 0 else { throw SurveillanceError(.invalidControl, "parametric_si needs std_si > 0, got \(sd)") }
+            guard mean > 1 else {
+                throw SurveillanceError(.invalidControl, "parametric_si needs mean_si > 1, got \(mean)")
+            }
+            guard sd > 0 else {
+                throw SurveillanceError(.invalidControl, "parametric_si needs std_si > 0, got \(sd)")
+            }
             si = try discreteSerialInterval(Array(0..<n), mean: mean, standardDeviation: sd)
         case .nonParametric(let p):
             guard let first = p.first else { throw SurveillanceError(.invalidControl, "si_distr is empty") }
-            guard first == 0 else { throw SurveillanceError(.invalidControl, "si_distr[1] must be 0, got \(first)") }
+            guard first == 0 else {
+                throw SurveillanceError(.invalidControl, "si_distr[1] must be 0, got \(first)")
+            }
             if let bad = p.firstIndex(where: { !($0 >= 0) }) {
-                throw SurveillanceError(.invalidControl, "si_distr must be non-negative: p at k = \(bad) is \(p[bad])")
+                throw SurveillanceError(
+                    .invalidControl, "si_distr must be non-negative: p at k = \(bad) is \(p[bad])")
             }
             let sum = p.reduce(0, +)
-            guard abs(sum - 1) <= 0.01 else { throw SurveillanceError(.invalidControl, "si_distr must sum to 1, sums to \(sum)") }
+            guard abs(sum - 1) <= 0.01 else {
+                throw SurveillanceError(.invalidControl, "si_distr must sum to 1, sums to \(sum)")
+            }
             si = p
         }
         if si.count < n + 1 { si += [Double](repeating: 0, count: n + 1 - si.count) }
@@ -232,7 +252,8 @@ public enum ReproductionNumber {
             var firstCases = 0.0
             for t in s0...e0 { firstCases += incidence.local[t - 1] + incidence.imported[t - 1] }
             if firstCases < minCases {
-                warnings.append("You're estimating R too early in the epidemic to get the desired posterior CV.")
+                warnings.append(
+                    "You're estimating R too early in the epidemic to get the desired posterior CV.")
             }
         }
 
@@ -246,26 +267,33 @@ public enum ReproductionNumber {
                     cases += incidence.local[t - 1]
                     infectivity += lambda[t - 1]
                 }
-                estimates.append(Estimate(start: s, end: e, shape: aPrior + cases, scale: 1 / (1 / bPrior + infectivity)))
+                estimates.append(
+                    Estimate(start: s, end: e, shape: aPrior + cases, scale: 1 / (1 / bPrior + infectivity)))
             } else {
                 estimates.append(Estimate(start: s, end: e, shape: .nan, scale: .nan))
             }
         }
         return Result(
             estimates: estimates, serialIntervalDistribution: si, overallInfectivity: lambda,
-            incidence: incidence, serialIntervalMean: siMean, serialIntervalStandardDeviation: siSD, warnings: warnings)
+            incidence: incidence, serialIntervalMean: siMean, serialIntervalStandardDeviation: siSD,
+            warnings: warnings)
     }
 
     /// EpiEstim's `check_times`.
     static func checkWindows(starts: [Int], ends: [Int], count n: Int) throws {
         guard starts.count == ends.count else {
-            throw SurveillanceError(.outOfRange, "t_start has \(starts.count) values but t_end has \(ends.count)")
+            throw SurveillanceError(
+                .outOfRange, "t_start has \(starts.count) values but t_end has \(ends.count)")
         }
         guard !starts.isEmpty else { throw SurveillanceError(.outOfRange, "no time windows") }
         for (s, e) in zip(starts, ends) {
             if s > e { throw SurveillanceError(.outOfRange, "window \(s):\(e) has t_start > t_end") }
-            if s < 2 || s > n { throw SurveillanceError(.outOfRange, "t_start \(s) must be between 2 and \(n)") }
-            if e < 2 || e > n { throw SurveillanceError(.outOfRange, "t_end \(e) must be between 2 and \(n)") }
+            if s < 2 || s > n {
+                throw SurveillanceError(.outOfRange, "t_start \(s) must be between 2 and \(n)")
+            }
+            if e < 2 || e > n {
+                throw SurveillanceError(.outOfRange, "t_end \(e) must be between 2 and \(n)")
+            }
         }
     }
 }

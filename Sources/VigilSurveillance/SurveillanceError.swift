@@ -41,6 +41,8 @@ public struct SurveillanceError: Error, Hashable, CustomStringConvertible {
     /// The message (or the code when there is none).
     public var description: String { message.isEmpty ? "\(code)" : message }
 
+    /// Compares codes only.
     public static func == (lhs: SurveillanceError, rhs: SurveillanceError) -> Bool { lhs.code == rhs.code }
+    /// Hashes the code only.
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }

@@ -6,7 +6,8 @@ import VigilSurveillance
 struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detect",
-        abstract: "Detect aberrations in a count series (EARS, Farrington, CUSUM, GLR) as R's surveillance does.",
+        abstract:
+            "Detect aberrations in a count series (EARS, Farrington, CUSUM, GLR) as R's surveillance does.",
         discussion: """
             FILE is CSV with a header and an 'observed' column (and 'date', YYYY-MM-DD, with \
             --epoch-as-date). --control is a JSON object with the keys of R surveillance's control \
@@ -25,7 +26,8 @@ struct Detect: ParsableCommand {
     @Option(help: "R control list as a JSON object, or @FILE.")
     var control: String?
 
-    @Flag(name: .customLong("epoch-as-date"), help: "Use the 'date' column: reference weeks by calendar date.")
+    @Flag(
+        name: .customLong("epoch-as-date"), help: "Use the 'date' column: reference weeks by calendar date.")
     var epochAsDate = false
 
     @Option(help: "Time points per year (default 52, or inferred from the dates).")
@@ -36,23 +38,24 @@ struct Detect: ParsableCommand {
             guard let method = Detection.Method(rawValue: method) else {
                 throw SurveillanceError(
                     .invalidControl,
-                    "unknown method '\(method)'; use one of \(Detection.Method.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "unknown method '\(method)'; use one of \(Detection.Method.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
-            let text = try readInputFile(input)
+            let text = try readSurveillanceInput(input)
             let series = try Detection.series(csv: text, epochAsDate: epochAsDate, frequency: frequency)
             var controlText = control
-            if let c = control, c.hasPrefix("@") { controlText = try readInputFile(String(c.dropFirst())) }
+            if let c = control, c.hasPrefix("@") { controlText = try readSurveillanceInput(String(c.dropFirst())) }
             let table = try Detection.run(method, on: series, control: ControlList(parsing: controlText))
             FileHandle.standardOutput.write(Data(table.text.utf8))
         } catch let error as SurveillanceError {
-            writeError(error.description)
+            writeSurveillanceError(error.description)
             throw ExitCode(1)
         }
     }
 }
 
 /// Reads a whole text file, as a `SurveillanceError(.invalidInput)` when it cannot be read.
-func readInputFile(_ path: String) throws -> String {
+func readSurveillanceInput(_ path: String) throws -> String {
     do {
         return try String(contentsOfFile: path, encoding: .utf8)
     } catch {
@@ -61,6 +64,6 @@ func readInputFile(_ path: String) throws -> String {
 }
 
 /// Writes `error: message` to standard error.
-func writeError(_ message: String) {
+func writeSurveillanceError(_ message: String) {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
 }

@@ -70,6 +70,13 @@ enum IO {
         return Array(data)
     }
 
+    /// Decodes a base64 SHA-256 hash given on the command line.
+    static func hash(_ text: String, what: String) throws -> [UInt8] {
+        let bytes = try base64(text, what: what)
+        guard bytes.count == Hash.byteCount else { throw failure("\(what) is \(bytes.count) bytes, want 32") }
+        return bytes
+    }
+
     /// Decodes a comma-separated list of base64 hashes; "" is the empty list.
     static func base64List(_ text: String, what: String) throws -> [[UInt8]] {
         guard !text.isEmpty else { return [] }

@@ -6,7 +6,8 @@ import VigilSurveillance
 struct Rt: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rt",
-        abstract: "Estimate the time-varying reproduction number (Cori et al. 2013) as EpiEstim's estimate_R.",
+        abstract:
+            "Estimate the time-varying reproduction number (Cori et al. 2013) as EpiEstim's estimate_R.",
         discussion: """
             FILE is CSV with an 'I' column (all cases of day 1 count as imported) or 'local' and \
             'imported' columns. --si-distr is CSV 'k,p' (k = 0, 1, 2, ... days, p[0] = 0). Windows \
@@ -24,10 +25,13 @@ struct Rt: ParsableCommand {
     @Option(name: .customLong("mean-si"), help: "Mean of the serial interval (parametric-si, > 1).")
     var meanSI: Double?
 
-    @Option(name: .customLong("std-si"), help: "Standard deviation of the serial interval (parametric-si, > 0).")
+    @Option(
+        name: .customLong("std-si"), help: "Standard deviation of the serial interval (parametric-si, > 0).")
     var stdSI: Double?
 
-    @Option(name: .customLong("si-distr"), help: "CSV 'k,p' with the serial-interval distribution (non-parametric-si).")
+    @Option(
+        name: .customLong("si-distr"),
+        help: "CSV 'k,p' with the serial-interval distribution (non-parametric-si).")
     var siDistr: String?
 
     @Option(name: .customLong("t-start"), help: "Window starts: a:b or a comma-separated list.")
@@ -44,23 +48,29 @@ struct Rt: ParsableCommand {
 
     func run() throws {
         do {
-            let incidence = try ReproductionNumber.incidence(csv: readInputFile(input))
+            let incidence = try ReproductionNumber.incidence(csv: readSurveillanceInput(input))
             let serialInterval: ReproductionNumber.SerialInterval
             switch method {
             case "parametric-si":
                 guard let meanSI, let stdSI else {
                     throw SurveillanceError(.invalidControl, "parametric-si needs --mean-si and --std-si")
                 }
-                if siDistr != nil { throw SurveillanceError(.invalidControl, "--si-distr is for non-parametric-si") }
+                if siDistr != nil {
+                    throw SurveillanceError(.invalidControl, "--si-distr is for non-parametric-si")
+                }
                 serialInterval = .parametric(mean: meanSI, standardDeviation: stdSI)
             case "non-parametric-si":
-                guard let siDistr else { throw SurveillanceError(.invalidControl, "non-parametric-si needs --si-distr FILE") }
+                guard let siDistr else {
+                    throw SurveillanceError(.invalidControl, "non-parametric-si needs --si-distr FILE")
+                }
                 if meanSI != nil || stdSI != nil {
                     throw SurveillanceError(.invalidControl, "--mean-si and --std-si are for parametric-si")
                 }
-                serialInterval = .nonParametric(try ReproductionNumber.serialIntervalDistribution(csv: readInputFile(siDistr)))
+                serialInterval = .nonParametric(
+                    try ReproductionNumber.serialIntervalDistribution(csv: readSurveillanceInput(siDistr)))
             default:
-                throw SurveillanceError(.invalidControl, "unknown method '\(method)'; use parametric-si or non-parametric-si")
+                throw SurveillanceError(
+                    .invalidControl, "unknown method '\(method)'; use parametric-si or non-parametric-si")
             }
             var configuration = ReproductionNumber.Configuration(serialInterval: serialInterval)
             switch (tStart, tEnd) {
@@ -79,7 +89,7 @@ struct Rt: ParsableCommand {
             }
             FileHandle.standardOutput.write(Data(ReproductionNumber.table(result).text.utf8))
         } catch let error as SurveillanceError {
-            writeError(error.description)
+            writeSurveillanceError(error.description)
             throw ExitCode(1)
         }
     }

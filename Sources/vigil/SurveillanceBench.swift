@@ -38,7 +38,8 @@ func runSurveillanceBenchmarks(timingDirectory: String, repetitions: Int = 5) th
         csv: String(contentsOf: dir.appendingPathComponent("epiestim_si_distr.csv"), encoding: .utf8))
 
     var rows: [(name: String, input: String, seconds: Double, alarms: Int)] = []
-    func measure(_ name: String, _ input: String, reps: Int = repetitions, _ body: () throws -> Int) rethrows {
+    func measure(_ name: String, _ input: String, reps: Int = repetitions, _ body: () throws -> Int) rethrows
+    {
         var times: [Double] = []
         var alarms = 0
         for _ in 0..<max(1, reps) {
@@ -56,7 +57,9 @@ func runSurveillanceBenchmarks(timingDirectory: String, repetitions: Int = 5) th
         try measure(name, dailyInput) {
             var n = 0
             for s in daily {
-                n += countAlarms(try EARS.detect(s, configuration: .init(method: method, baseline: 7, alpha: 0.001, minSigma: 0)))
+                n += countAlarms(
+                    try EARS.detect(
+                        s, configuration: .init(method: method, baseline: 7, alpha: 0.001, minSigma: 0)))
             }
             return n
         }
@@ -64,7 +67,8 @@ func runSurveillanceBenchmarks(timingDirectory: String, repetitions: Int = 5) th
     try measure("cusum (algo.cusum)", dailyInput) {
         var n = 0
         for s in daily {
-            n += countAlarms(try CUSUM.detect(s, configuration: .init(range: 366...1825, k: 1.04, h: 2.26)).alarms)
+            n += countAlarms(
+                try CUSUM.detect(s, configuration: .init(range: 366...1825, k: 1.04, h: 2.26)).alarms)
         }
         return n
     }
@@ -72,7 +76,8 @@ func runSurveillanceBenchmarks(timingDirectory: String, repetitions: Int = 5) th
         var n = 0
         for s in daily {
             let mu0 = s.observed[0..<365].reduce(0, +) / 365
-            n += countAlarms(try GLR.detect(s, configuration: .init(range: 366...1825, cARL: 5, mu0: [mu0])).alarms)
+            n += countAlarms(
+                try GLR.detect(s, configuration: .init(range: 366...1825, cARL: 5, mu0: [mu0])).alarms)
         }
         return n
     }
@@ -80,7 +85,9 @@ func runSurveillanceBenchmarks(timingDirectory: String, repetitions: Int = 5) th
     try measure("farrington", weeklyInput, reps: max(1, repetitions / 2)) {
         var n = 0
         for s in weekly {
-            n += countAlarms(try Farrington.detect(s, configuration: .init(range: 417...520, b: 5, w: 3, alpha: 0.05)).alarms)
+            n += countAlarms(
+                try Farrington.detect(s, configuration: .init(range: 417...520, b: 5, w: 3, alpha: 0.05))
+                    .alarms)
         }
         return n
     }
@@ -93,12 +100,14 @@ func runSurveillanceBenchmarks(timingDirectory: String, repetitions: Int = 5) th
     }
     let epiInput = "2000-day incidence, 1994 weekly windows"
     try measure("estimate_R parametric_si", epiInput) {
-        let r = try ReproductionNumber.estimate(incidence, configuration: .init(serialInterval: .parametric(mean: 4.8, standardDeviation: 2.3)))
+        let r = try ReproductionNumber.estimate(
+            incidence, configuration: .init(serialInterval: .parametric(mean: 4.8, standardDeviation: 2.3)))
         // EpiEstim computes all seven quantiles for every window.
         return r.estimates.reduce(0) { $0 + ($1.reportedQuantiles.allSatisfy { $0.isFinite } ? 1 : 0) }
     }
     try measure("estimate_R non_parametric_si", epiInput) {
-        let r = try ReproductionNumber.estimate(incidence, configuration: .init(serialInterval: .nonParametric(si)))
+        let r = try ReproductionNumber.estimate(
+            incidence, configuration: .init(serialInterval: .nonParametric(si)))
         return r.estimates.reduce(0) { $0 + ($1.reportedQuantiles.allSatisfy { $0.isFinite } ? 1 : 0) }
     }
 
@@ -119,14 +128,18 @@ func runSurveillanceBenchmarks(timingDirectory: String, repetitions: Int = 5) th
     let loopSeconds = loopTimes[loopTimes.count / 2]
     let loopRate = Double(flat.count) / loopSeconds
 
-    var report = "| algorithm | input | Vigil median (s) | R elapsed (s) | R cpu (s) | speed-up vs R cpu | alarms |\n"
+    var report =
+        "| algorithm | input | Vigil median (s) | R elapsed (s) | R cpu (s) | speed-up vs R cpu | alarms |\n"
     report += "|---|---|---|---|---|---|---|\n"
     for row in rows {
         let r = rTimings[row.name]!
-        report += "| \(row.name) | \(row.input) | \(format(row.seconds)) | \(format(r.elapsed)) | \(format(r.cpu)) | \(format(r.cpu / row.seconds, digits: 0))x | \(row.alarms) |\n"
+        report +=
+            "| \(row.name) | \(row.input) | \(format(row.seconds)) | \(format(r.elapsed)) | \(format(r.cpu)) | \(format(r.cpu / row.seconds, digits: 0))x | \(row.alarms) |\n"
     }
-    report += "\nPhysical limit on this machine: a plain summation loop over the \(flat.count) daily input values takes "
-    report += "\(format(loopSeconds * 1e3)) ms (\(format(loopRate / 1e9, digits: 2)) G additions/s, checksum \(Int(checksum) % 1000)); "
+    report +=
+        "\nPhysical limit on this machine: a plain summation loop over the \(flat.count) daily input values takes "
+    report +=
+        "\(format(loopSeconds * 1e3)) ms (\(format(loopRate / 1e9, digits: 2)) G additions/s, checksum \(Int(checksum) % 1000)); "
     report += "reading each daily input value once is the floor for EARS, CUSUM and GLR on that input.\n"
     return report
 }
@@ -138,17 +151,7 @@ private func seconds(_ d: Duration) -> Double {
 
 private func format(_ x: Double, digits: Int = 4) -> String {
     if digits == 0 { return String(Int(x.rounded())) }
-    let scale = pow(10.0, Double(digits))
-    if x >= 1 { return String((x * 100).rounded() / 100) }
-    // significant digits for small times
-    var v = x
-    var e = 0
-    while v < 1 && v > 0 && e < 12 {
-        v *= 10
-        e += 1
-    }
-    let s = (v * scale / 10).rounded() / (scale / 10)
-    return String(s / pow(10.0, Double(e)))
+    return String(format: "%.\(digits)g", x)
 }
 
 /// Decompresses a `.gz` file with the system's `gzip`.
@@ -162,7 +165,8 @@ private func gunzip(_ path: String) throws -> String {
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-        throw SurveillanceError(.invalidInput, "gzip -dc \(path) failed with status \(process.terminationStatus)")
+        throw SurveillanceError(
+            .invalidInput, "gzip -dc \(path) failed with status \(process.terminationStatus)")
     }
     return String(decoding: data, as: UTF8.self)
 }

@@ -23,8 +23,8 @@ struct Verify: ParsableCommand {
         @Option(help: "Proof hashes, base64, comma-separated (\"\" for an empty proof).") var proof: String
 
         func run() throws {
-            let leaf = try IO.base64(leafHash, what: "--leaf-hash")
-            let rootBytes = try IO.base64(root, what: "--root")
+            let leaf = try IO.hash(leafHash, what: "--leaf-hash")
+            let rootBytes = try IO.hash(root, what: "--root")
             let proofBytes = try IO.base64List(proof, what: "--proof")
             try IO.checking("invalid inclusion proof") {
                 try MerkleProof.verifyInclusion(index: index, size: size, leafHash: leaf, proof: proofBytes, root: rootBytes)
@@ -44,8 +44,8 @@ struct Verify: ParsableCommand {
         @Option(help: "Proof hashes, base64, comma-separated (\"\" for an empty proof).") var proof: String
 
         func run() throws {
-            let oldBytes = try IO.base64(oldRoot, what: "--old-root")
-            let newBytes = try IO.base64(newRoot, what: "--new-root")
+            let oldBytes = try IO.hash(oldRoot, what: "--old-root")
+            let newBytes = try IO.hash(newRoot, what: "--new-root")
             let proofBytes = try IO.base64List(proof, what: "--proof")
             try IO.checking("invalid consistency proof") {
                 try MerkleProof.verifyConsistency(from: old, to: new, proof: proofBytes, oldRoot: oldBytes, newRoot: newBytes)

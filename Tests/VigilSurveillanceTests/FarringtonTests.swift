@@ -31,12 +31,18 @@ import VigilSurveillance
 @Suite struct FarringtonFlexibleTests {
     static let runs: [(file: String, configuration: FarringtonFlexible.Configuration)] = [
         ("expected_flexible_default.csv", .init(range: 264...312)),
-        ("expected_flexible_vignette_farrington.csv", .init(
-            range: 212...312, b: 4, w: 3, weightsThreshold: 1, pThresholdTrend: 0.05, noPeriods: 1,
-            pastWeeksNotIncluded: 3, thresholdMethod: .delta)),
-        ("expected_flexible_vignette_noufaily.csv", .init(
-            range: 212...312, b: 4, w: 3, weightsThreshold: 2.58, pThresholdTrend: 1, noPeriods: 10,
-            pastWeeksNotIncluded: 26, thresholdMethod: .nbPlugin)),
+        (
+            "expected_flexible_vignette_farrington.csv",
+            .init(
+                range: 212...312, b: 4, w: 3, weightsThreshold: 1, pThresholdTrend: 0.05, noPeriods: 1,
+                pastWeeksNotIncluded: 3, thresholdMethod: .delta)
+        ),
+        (
+            "expected_flexible_vignette_noufaily.csv",
+            .init(
+                range: 212...312, b: 4, w: 3, weightsThreshold: 2.58, pThresholdTrend: 1, noPeriods: 10,
+                pastWeeksNotIncluded: 26, thresholdMethod: .nbPlugin)
+        ),
     ]
 
     @Test("farringtonFlexible matches surveillance on salmonella.agona", arguments: runs)
@@ -50,7 +56,8 @@ import VigilSurveillance
         #expect(result.trend == (try expected.numbers("trend")).map { $0 != 0 })
         for (name, values) in [
             ("expected", result.expected), ("score", result.score), ("pvalue", result.pvalue),
-            ("trend_coef", result.trendCoefficient), ("phi", result.phi), ("mu0_quantile", result.mu0Quantile),
+            ("trend_coef", result.trendCoefficient), ("phi", result.phi),
+            ("mu0_quantile", result.mu0Quantile),
         ] {
             let error = maxRelativeError(values, try expected.numbers(name))
             #expect(error < 1e-6, "\(name) max relative error \(error)")

@@ -9,9 +9,12 @@ import VigilSurveillance
 
     static let runs: [(id: String, configuration: ReproductionNumber.Configuration)] = [
         ("parametric_weekly", .init(serialInterval: .parametric(mean: 2.6, standardDeviation: 1.5))),
-        ("parametric_biweekly", .init(
-            serialInterval: .parametric(mean: 2.6, standardDeviation: 1.5),
-            windowStarts: Array(2...19), windowEnds: Array(15...32))),
+        (
+            "parametric_biweekly",
+            .init(
+                serialInterval: .parametric(mean: 2.6, standardDeviation: 1.5),
+                windowStarts: Array(2...19), windowEnds: Array(15...32))
+        ),
     ]
 
     static func nonParametricConfiguration() throws -> ReproductionNumber.Configuration {
@@ -26,7 +29,8 @@ import VigilSurveillance
         #expect(result.estimates.map(\.end) == (try expected.numbers("t_end")).map { Int($0) })
         let meanError = maxRelativeError(result.estimates.map(\.mean), try expected.numbers("Mean(R)"))
         #expect(meanError < 1e-9, "Mean(R) max relative error \(meanError)")
-        let sdError = maxRelativeError(result.estimates.map(\.standardDeviation), try expected.numbers("Std(R)"))
+        let sdError = maxRelativeError(
+            result.estimates.map(\.standardDeviation), try expected.numbers("Std(R)"))
         #expect(sdError < 1e-9, "Std(R) max relative error \(sdError)")
         for (k, column) in ReproductionNumber.columnNames.dropFirst(4).enumerated() {
             let q = result.estimates.map { $0.reportedQuantiles[k] }
@@ -54,7 +58,8 @@ import VigilSurveillance
     }
 
     @Test func discreteSerialIntervalSumsToOne() throws {
-        let w = try ReproductionNumber.discreteSerialInterval(Array(0..<60), mean: 4.8, standardDeviation: 2.3)
+        let w = try ReproductionNumber.discreteSerialInterval(
+            Array(0..<60), mean: 4.8, standardDeviation: 2.3)
         #expect(w[0] == 0)
         #expect(abs(w.reduce(0, +) - 1) < 1e-9)
         let mean = w.enumerated().reduce(0.0) { $0 + Double($1.offset) * $1.element }
@@ -65,10 +70,12 @@ import VigilSurveillance
         let incidence = try Self.flu2009()
         let si = ReproductionNumber.SerialInterval.parametric(mean: 2.6, standardDeviation: 1.5)
         #expect(throws: SurveillanceError(.outOfRange)) {
-            try ReproductionNumber.estimate(incidence, configuration: .init(serialInterval: si, windowStarts: [1], windowEnds: [7]))
+            try ReproductionNumber.estimate(
+                incidence, configuration: .init(serialInterval: si, windowStarts: [1], windowEnds: [7]))
         }
         #expect(throws: SurveillanceError(.outOfRange)) {
-            try ReproductionNumber.estimate(incidence, configuration: .init(serialInterval: si, windowStarts: [20], windowEnds: [40]))
+            try ReproductionNumber.estimate(
+                incidence, configuration: .init(serialInterval: si, windowStarts: [20], windowEnds: [40]))
         }
         #expect(throws: SurveillanceError(.invalidInput)) {
             try ReproductionNumber.Incidence(total: [1, 2, -1])
@@ -77,7 +84,8 @@ import VigilSurveillance
 
     @Test func earlyWindowsWarnLikeEpiEstim() throws {
         let incidence = try ReproductionNumber.Incidence(total: [1, 0, 1, 0, 0, 1, 0, 1, 0, 1])
-        let result = try ReproductionNumber.estimate(incidence, configuration: .init(serialInterval: .parametric(mean: 2.6, standardDeviation: 1.5)))
+        let result = try ReproductionNumber.estimate(
+            incidence, configuration: .init(serialInterval: .parametric(mean: 2.6, standardDeviation: 1.5)))
         #expect(result.warnings.count == 1)
     }
 }

@@ -58,7 +58,8 @@ public struct Policy: Hashable, Sendable {
         if let bad = bytes.firstIndex(where: { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A) || $0 == 0x7F }) {
             throw LedgerError(.malformedPolicy, "policy has control character 0x\(Hex.encode([bytes[bad]])) at byte \(bad)")
         }
-        var names = Set<String>()
+        // Names are opaque octet strings (tlog-policy): compare bytes, not Unicode strings.
+        var names = Set<[UInt8]>()
         var publicKeys = Set<[UInt8]>()
         var quorumSeen = false
         for (n, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -75,7 +76,7 @@ public struct Policy: Hashable, Sendable {
             }
             func newName(_ name: String) throws(LedgerError) {
                 guard name != "none" else { throw fail("the name none is reserved") }
-                guard names.insert(name).inserted else { throw fail("name \(name) is defined twice") }
+                guard names.insert(Array(name.utf8)).inserted else { throw fail("name \(name) is defined twice") }
             }
             guard !quorumSeen || keyword != "quorum" else { throw fail("a second quorum line") }
             guard logs.count + witnesses.count + groups.count < Policy.maxEntries else {
@@ -93,11 +94,11 @@ public struct Policy: Hashable, Sendable {
             case "group":
                 guard fields.count >= 4 else { throw fail("want: group <name> all|any|<k> <name>...") }
                 let members = Array(fields[3...])
-                var seen = Set<String>()
+                var seen = Set<[UInt8]>()
                 for member in members {
                     guard member != "none" else { throw fail("none cannot be a group member") }
-                    guard names.contains(member) else { throw fail("group member \(member) is not defined on an earlier line") }
-                    guard seen.insert(member).inserted else { throw fail("group member \(member) is listed twice") }
+                    guard names.contains(Array(member.utf8)) else { throw fail("group member \(member) is not defined on an earlier line") }
+                    guard seen.insert(Array(member.utf8)).inserted else { throw fail("group member \(member) is listed twice") }
                 }
                 let threshold: Int
                 switch fields[2] {
@@ -113,7 +114,7 @@ public struct Policy: Hashable, Sendable {
                 groups.append(Group(name: fields[1], threshold: threshold, members: members))
             case "quorum":
                 guard fields.count == 2 else { throw fail("want: quorum <name>|none") }
-                guard fields[1] == "none" || names.contains(fields[1]) else {
+                guard fields[1] == "none" || names.contains(Array(fields[1].utf8)) else {
                     throw fail("quorum \(fields[1]) is not defined on an earlier line")
                 }
                 quorum = fields[1] == "none" ? nil : fields[1]
@@ -148,15 +149,18 @@ public struct Policy: Hashable, Sendable {
     public func evaluate(_ note: [UInt8]) throws(LedgerError) -> PolicyEvaluation {
         let verified = try verifierSet().verify(note)
         let checkpoint = try Checkpoint(text: verified.text)
-        let logNames = Set(logs.map(\.key.name))
-        guard verified.verified.contains(where: { $0.type == .ed25519 && $0.name == checkpoint.origin && logNames.contains($0.name) })
+        let logKeys = logs.map(\.key)
+        guard verified.verified.contains(where: { signature in
+            signature.type == .ed25519 && signature.name.sameBytes(checkpoint.origin)
+                && logKeys.contains { $0.name.sameBytes(signature.name) && $0.keyID == signature.keyID }
+        })
         else {
             throw LedgerError(.unknownLog, "checkpoint of origin \(checkpoint.origin.prefix(100)) is not signed by a log of the policy")
         }
         var cosigners: [String] = []
         var timestamps: [String: UInt64] = [:]
         for signature in verified.verified where signature.type == .cosignature {
-            if let witness = witnesses.first(where: { $0.key.name == signature.name && $0.key.keyID == signature.keyID }) {
+            if let witness = witnesses.first(where: { $0.key.name.sameBytes(signature.name) && $0.key.keyID == signature.keyID }) {
                 cosigners.append(witness.name)
                 timestamps[witness.name] = signature.timestamp
             }
@@ -164,13 +168,18 @@ public struct Policy: Hashable, Sendable {
         return PolicyEvaluation(policy: self, checkpoint: checkpoint, cosigners: cosigners, timestamps: timestamps)
     }
 
-    /// Whether `name` (a witness or group) has witnessed, given the witnesses that cosigned.
-    func isWitnessed(_ name: String, by cosigners: Set<String>) -> Bool {
-        if let group = groups.first(where: { $0.name == name }) {
-            return group.members.filter { isWitnessed($0, by: cosigners) }.count >= group.threshold
+    /// Which witnesses and groups have witnessed, given the witnesses that cosigned: one pass
+    /// over the groups in definition order (a group names only earlier ones), so the cost is
+    /// linear in the policy's size however the groups nest.
+    func witnessed(by cosigners: Set<[UInt8]>) -> Set<[UInt8]> {
+        var witnessed = Set(witnesses.map { Array($0.name.utf8) }.filter { cosigners.contains($0) })
+        for group in groups where group.members.filter({ witnessed.contains(Array($0.utf8)) }).count >= group.threshold {
+            witnessed.insert(Array(group.name.utf8))
         }
-        return cosigners.contains(name)
+        return witnessed
     }
+
+    func group(named name: String) -> Group? { groups.first { $0.name.sameBytes(name) } }
 }
 
 /// The outcome of checking a cosigned checkpoint against a ``Policy``.
@@ -201,26 +210,28 @@ public struct PolicyEvaluation: Hashable, Sendable {
         self.checkpoint = checkpoint
         self.cosigners = cosigners
         self.timestamps = timestamps
-        let set = Set(cosigners)
         guard let quorum = policy.quorum else {
             isSatisfied = true
             missing = []
             return
         }
-        isSatisfied = policy.isWitnessed(quorum, by: set)
+        let witnessed = policy.witnessed(by: Set(cosigners.map { Array($0.utf8) }))
+        isSatisfied = witnessed.contains(Array(quorum.utf8))
         var missing: [Shortfall] = []
-        func explain(_ name: String) {
-            guard !policy.isWitnessed(name, by: set) else { return }
-            guard let group = policy.groups.first(where: { $0.name == name }) else {
+        // Explain each unmet group once, from the quorum down.
+        var explained = Set<[UInt8]>()
+        var queue = [quorum]
+        while let name = queue.popLast() {
+            let key = Array(name.utf8)
+            guard !witnessed.contains(key), explained.insert(key).inserted else { continue }
+            guard let group = policy.group(named: name) else {
                 missing.append(Shortfall(name: name, needed: 1, candidates: [name]))
-                return
+                continue
             }
-            let unmet = group.members.filter { !policy.isWitnessed($0, by: set) }
-            let met = group.members.count - unmet.count
-            missing.append(Shortfall(name: name, needed: group.threshold - met, candidates: unmet))
-            for member in unmet where policy.groups.contains(where: { $0.name == member }) { explain(member) }
+            let unmet = group.members.filter { !witnessed.contains(Array($0.utf8)) }
+            missing.append(Shortfall(name: name, needed: group.threshold - (group.members.count - unmet.count), candidates: unmet))
+            queue += unmet.reversed().filter { policy.group(named: $0) != nil }
         }
-        explain(quorum)
         self.missing = missing
     }
 }

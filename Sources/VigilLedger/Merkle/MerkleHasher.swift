@@ -31,6 +31,18 @@ public enum MerkleHasher {
         }
     }
 
+    /// The root of a perfect subtree from its 2^k bottom hashes, left to right (for example a
+    /// node recomputed from the hashes of a tile).
+    /// - Precondition: `hashes.count` is a power of two.
+    public static func perfectRoot(_ hashes: some Collection<Hash>) -> Hash {
+        precondition(hashes.count > 0 && hashes.count & (hashes.count - 1) == 0, "perfectRoot needs 2^k hashes")
+        var level = Array(hashes)
+        while level.count > 1 {
+            level = stride(from: 0, to: level.count, by: 2).map { nodeHash(level[$0], level[$0 + 1]) }
+        }
+        return level[0]
+    }
+
     /// The root of the ragged range whose perfect subtrees, left to right, have `hashes`:
     /// they are folded from the right, as RFC 9162's MTH does.
     /// - Precondition: `hashes` is not empty.

@@ -60,15 +60,16 @@ public struct TileID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Where a stored node's hash is found: the tile (with the width it has in a tree of `size`)
-    /// and the positions of the tile's hashes whose fold is the node.
+    /// and the positions of the tile's hashes under the node.
     ///
-    /// Nodes at tree levels that are not multiples of 8 are recomputed from 2^r hashes of a tile,
-    /// where r is the level's remainder.
+    /// Nodes at tree levels that are not multiples of 8 are recomputed from the 2^r hashes of a
+    /// tile under them (r is the level's remainder) with ``MerkleHasher/perfectRoot(_:)``.
     /// - Throws: ``LedgerError/Code/malformedTile`` when the node is not complete in a tree of `size`.
     public static func locate(_ node: NodeID, inTreeOfSize size: TreeSize) throws(LedgerError) -> (
         tile: TileID, hashes: Range<Int>
     ) {
-        guard node.coverage.upperBound <= size.rawValue, node.level < 64 else {
+        // Complete in the tree iff (index + 1) << level <= size, computed without overflow.
+        guard node.level < 64, node.index < size.rawValue >> UInt64(node.level) else {
             throw LedgerError(.malformedTile, "node \(node) is not complete in a tree of size \(size)")
         }
         let tileLevel = node.level / height
@@ -156,6 +157,11 @@ public struct TileID: Hashable, Sendable, CustomStringConvertible {
             let (sum, overflow2) = scaled.addingReportingOverflow(group)
             guard !overflow1, !overflow2 else { throw LedgerError(.malformedTile, "tile index overflows") }
             index = sum
+        }
+        // Only the tile's own encoding names it: no redundant x000 groups.
+        let canonical = encode(index: index, width: width)
+        guard canonical == parts.joined(separator: "/") else {
+            throw LedgerError(.malformedTile, "tile path \(parts.joined(separator: "/").prefix(100)) is not in canonical form \(canonical)")
         }
         return (index, width)
     }

@@ -39,7 +39,12 @@ public struct NodeID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The leaves this node covers.
-    public var coverage: Range<UInt64> { (index << level)..<((index + 1) << level) }
+    /// - Precondition: the node fits in a tree of at most 2^64 - 1 leaves
+    ///   (`index < UInt64.max >> level`).
+    public var coverage: Range<UInt64> {
+        precondition(level < 64 && index < UInt64.max >> UInt64(level), "node \(self) lies beyond 2^64 leaves")
+        return (index << level)..<((index + 1) << level)
+    }
 
     public var description: String { "(\(level),\(index))" }
 }

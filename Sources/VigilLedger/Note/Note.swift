@@ -100,7 +100,7 @@ public struct Note: Hashable, Sendable {
         var result = self
         for signer in signers {
             let signature = try signer.sign(text: textBytes, timestamp: timestamp)
-            result.signatures.removeAll { $0.name == signature.name && $0.keyID == signature.keyID }
+            result.signatures.removeAll { $0.name.sameBytes(signature.name) && $0.keyID == signature.keyID }
             result.signatures.append(signature)
         }
         guard result.signatures.count <= Note.maxSignatures else {
@@ -186,9 +186,15 @@ public struct VerifiedNote: Hashable, Sendable {
 public struct VerifierSet: Sendable {
     private var byID: [Key: VerifierKey] = [:]
 
+    // Names compare byte for byte (C2SP): "K" and the Kelvin sign are different names, though
+    // Swift's String equality would call them equal.
     private struct Key: Hashable {
-        var name: String
+        var name: [UInt8]
         var keyID: KeyID
+        init(name: String, keyID: KeyID) {
+            self.name = Array(name.utf8)
+            self.keyID = keyID
+        }
     }
 
     /// The keys, in no particular order.
@@ -226,7 +232,7 @@ public struct VerifierSet: Sendable {
         var seen = Set<Key>()
         for signature in note.signatures {
             guard let key = key(for: signature) else {
-                if !unknown.contains(signature) { unknown.append(signature) }
+                if !unknown.contains(where: { $0.line.sameBytes(signature.line) }) { unknown.append(signature) }
                 continue
             }
             guard seen.insert(Key(name: signature.name, keyID: signature.keyID)).inserted else { continue }
@@ -244,4 +250,10 @@ public struct VerifierSet: Sendable {
         }
         return VerifiedNote(note: note, verified: verified, unknown: unknown)
     }
+}
+
+extension String {
+    /// Byte-for-byte equality of the UTF-8 encodings, as the C2SP formats compare names (Swift's
+    /// `==` treats canonically equivalent strings as equal).
+    package func sameBytes(_ other: String) -> Bool { utf8.elementsEqual(other.utf8) }
 }

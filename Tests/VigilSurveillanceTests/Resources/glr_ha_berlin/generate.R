@@ -23,3 +23,6 @@ run("expected_glrnb_value.csv", list(range = r, c.ARL = 3, mu0 = NULL, alpha = 0
 run("expected_glrnb_theta.csv", list(range = r, c.ARL = 3, mu0 = NULL, alpha = 0.3, change = "intercept", theta = log(1.8), ret = "cases"), algo.glrnb)
 run("expected_glrnb_cases.csv", list(range = r, c.ARL = 3, mu0 = NULL, alpha = 0.3, M = 25, ret = "cases"), algo.glrnb)
 run("expected_glrnb_epi.csv", list(range = r, c.ARL = 2, mu0 = NULL, alpha = 0.3, change = "epi", M = 25), algo.glrnb)
+## glrnb with alpha left out: mu0 and alpha = 1/theta from MASS::glm.nb on the training weeks
+run("expected_glrnb_glmnb.csv", list(range = r, c.ARL = 3, mu0 = NULL, change = "intercept", ret = "value"), algo.glrnb)
+run("expected_glrnb_glmnb_harmonics.csv", list(range = r, c.ARL = 4, mu0 = list(S = 2, trend = TRUE), M = 30, ret = "value"), algo.glrnb)
