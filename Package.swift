@@ -26,6 +26,11 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "VigilTestSupport",
+            dependencies: ["VigilLedger"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -40,6 +45,7 @@ let package = Package(
             name: "VigilLedgerTests",
             dependencies: [
                 "VigilLedger",
+                "VigilTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

@@ -12,6 +12,7 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
             case malformedCheckpoint, malformedCosignature, malformedPolicy, malformedTile
             case malformedProofFile, policyNotSatisfied, unknownLog
             case malformedJSON
+            case malformedEntry, malformedGenesis, rejectedEntry
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -51,6 +52,14 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
         /// JSON text that breaks RFC 8259 or the I-JSON rules (RFC 7493) that canonical JSON
         /// (RFC 8785) relies on, or a value that has no canonical form.
         public static let malformedJSON = Code(.malformedJSON)
+
+        /// A chain entry that breaks the entry format or its kind's body schema.
+        public static let malformedEntry = Code(.malformedEntry)
+        /// A genesis config that is inconsistent or breaks its schema.
+        public static let malformedGenesis = Code(.malformedGenesis)
+        /// A well-formed entry that the chain's state does not allow (wrong author, role, stage,
+        /// closed proposal, double vote, ...).
+        public static let rejectedEntry = Code(.rejectedEntry)
 
         public var description: String { base.rawValue }
     }

@@ -94,7 +94,7 @@ public enum Gamma {
             var term = 1.0
             var sum = 1.0
             var n = 1.0
-            while n < 100_000 {
+            while n < 10_000_000 {
                 term *= x / (a + n)
                 sum += term
                 if term < sum * 1e-17 { break }
@@ -110,7 +110,7 @@ public enum Gamma {
         var d = 1 / b
         var h = d
         var i = 1.0
-        while i < 100_000 {
+        while i < 10_000_000 {
             let an = -i * (i - a)
             b += 2
             d = an * d + b

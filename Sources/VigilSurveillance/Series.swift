@@ -19,8 +19,7 @@ public struct Series: Sendable, Hashable {
     ///   - dates: one date per count, or `nil` for an index-based series.
     ///   - frequency: time points per year (R `freq`, default 52).
     ///   - startWithinYear: R's `start[2]` (default 1).
-    public init(observed: [Double], dates: [CivilDate]? = nil, frequency: Int = 52, startWithinYear: Int = 1)
-    {
+    public init(observed: [Double], dates: [CivilDate]? = nil, frequency: Int = 52, startWithinYear: Int = 1) {
         precondition(dates == nil || dates!.count == observed.count, "dates and observed differ in length")
         self.observed = observed
         self.dates = dates

@@ -31,6 +31,14 @@ enum Timing {
         return rates[rates.count / 2]
     }
 
+    /// The rate of one run of `body`.
+    static func rate(work: Double, _ body: () -> Void) -> Double {
+        let elapsed = ContinuousClock().measure(body)
+        return work / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+
+    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
     static func format(_ rate: Double) -> String {
         switch rate {
         case 1e6...: String(format: "%.2f M/s", rate / 1e6)
@@ -70,44 +78,40 @@ struct LedgerBench: ParsableCommand {
         #if DEBUG
         print("warning: debug build; run `swift run -c release vigil bench` for meaningful numbers")
         #endif
-        var rows: [(String, Double, String, Double)] = []  // name, rate, bound name, bound rate
-
-        // Physical limits.
-        let shaRate = Limits.sha256Rate(repetitions: repetitions)
-        let (signRate, verifyRate) = Limits.ed25519Rates(repetitions: repetitions)
-        let loopRate = Limits.plainLoopRate(repetitions: repetitions)
-        let readRate = Limits.randomReadRate(repetitions: repetitions)
-        print("physical limits (one core):")
-        print("  SHA-256 of 64 bytes   \(Timing.format(shaRate))")
-        print("  Ed25519 sign          \(Timing.format(signRate))")
-        print("  Ed25519 verify        \(Timing.format(verifyRate))")
-        print("  plain loop (xorshift) \(Timing.format(loopRate))")
-        print("  random read, 64 MiB   \(Timing.format(readRate))")
+        var table = BenchTable(repetitions: repetitions)
+        print("physical limits on one core, median of \(repetitions) (each is re-measured beside every benchmark):")
+        let sha = Limit.sha256
+        let verify = Limit.ed25519Verify
+        let read = Limit.randomRead
+        print("  SHA-256 of 64 bytes   \(Timing.format(Timing.median((0..<repetitions).map { _ in sha.once() })))")
+        let sign = Limit.ed25519Sign
+        let loop = Limit.plainLoop
+        print("  Ed25519 sign          \(Timing.format(Timing.median((0..<repetitions).map { _ in sign.once() })))")
+        print("  Ed25519 verify        \(Timing.format(Timing.median((0..<repetitions).map { _ in verify.once() })))")
+        print("  plain loop (xorshift) \(Timing.format(Timing.median((0..<repetitions).map { _ in loop.once() })))")
+        print("  random read, 64 MiB   \(Timing.format(Timing.median((0..<repetitions).map { _ in read.once() })))")
 
         // Append.
         var generator = SplitMix64(state: 42)
         let leafHashes = (0..<leaves).map { _ in
             MerkleHasher.leafHash((0..<4).flatMap { _ in withUnsafeBytes(of: generator.next()) { Array($0) } })
         }
-        let appendRate = Timing.medianRate(repetitions: repetitions, work: Double(leaves)) {
+        table.measure("append leaf hash (compact tree)", work: Double(leaves), limit: sha) {
             var tree = CompactTree()
             for leaf in leafHashes { tree.append(leaf) }
             blackHole(tree.root)
         }
-        rows.append(("append leaf hash (compact tree)", appendRate, "SHA-256/64B", shaRate))
-        let storeRate = Timing.medianRate(repetitions: repetitions, work: Double(leaves)) {
+        table.measure("append leaf hash + store nodes", work: Double(leaves), limit: sha) {
             var store = InMemoryHashStore()
             store.append(contentsOf: leafHashes)
             blackHole(store.tree.size)
         }
-        rows.append(("append leaf hash + store nodes", storeRate, "SHA-256/64B", shaRate))
         let entries = (0..<leaves).map { i in Array("entry \(i) of the benchmark log".utf8) }
-        let entryRate = Timing.medianRate(repetitions: repetitions, work: Double(leaves)) {
+        table.measure("append entry (leaf hash + append)", work: Double(leaves), limit: sha) {
             var tree = CompactTree()
             for entry in entries { tree.append(MerkleHasher.leafHash(entry)) }
             blackHole(tree.root)
         }
-        rows.append(("append entry (leaf hash + append)", entryRate, "SHA-256/64B", shaRate))
 
         // Proofs at full size.
         var store = InMemoryHashStore()
@@ -115,41 +119,40 @@ struct LedgerBench: ParsableCommand {
         let size = store.tree.size
         let root = store.tree.root
         let indices = (0..<proofs).map { _ in LeafIndex(generator.next() % UInt64(leaves)) }
+        // Generation hashes only the folds of ragged elements; its limit is fetching the nodes from
+        // a store larger than the caches, so it is shown against random reads of a 64 MiB table
+        // (a pessimistic limit: the upper levels of the tree stay in cache).
+        let nodesPerInclusion = Double(indices.map { try! MerkleProof.inclusionPlan(index: $0, size: size).nodes.count }.reduce(0, +)) / Double(proofs)
         var inclusion: [[Hash]] = []
-        let inclusionGenRate = Timing.medianRate(repetitions: repetitions, work: Double(proofs)) {
+        table.measure(
+            String(format: "inclusion proof generation (%.1f nodes)", nodesPerInclusion), work: Double(proofs), limit: read, divisor: nodesPerInclusion
+        ) {
             inclusion = indices.map { try! MerkleProof.inclusionProof(index: $0, size: size, store: store) }
         }
-        // Generation hashes only the folds of ragged elements; its limit is fetching the nodes from
-        // a store larger than the caches, so it is shown against random reads of a 64 MiB table.
-        let nodesPerInclusion = Double(indices.map { try! MerkleProof.inclusionPlan(index: $0, size: size).nodes.count }.reduce(0, +)) / Double(proofs)
-        rows.append((String(format: "inclusion proof generation (%.1f nodes read)", nodesPerInclusion), inclusionGenRate, "random read ÷ nodes", readRate / nodesPerInclusion))
         let pathLength = Double(inclusion.map(\.count).reduce(0, +)) / Double(proofs)
-        let inclusionVerifyRate = Timing.medianRate(repetitions: repetitions, work: Double(proofs)) {
+        table.measure("inclusion proof verification", work: Double(proofs), limit: sha, divisor: pathLength) {
             for (i, index) in indices.enumerated() {
                 try! MerkleProof.verifyInclusion(
                     index: index, size: size, leafHash: leafHashes[Int(index.rawValue)], proof: inclusion[i], root: root)
             }
         }
-        rows.append(("inclusion proof verification", inclusionVerifyRate, String(format: "SHA-256/64B ÷ %.1f hashes", pathLength), shaRate / pathLength))
 
         let oldSizes = (0..<proofs).map { _ in TreeSize(1 + generator.next() % (UInt64(leaves) - 1)) }
         let oldRoots = oldSizes.map { try! MerkleProof.root(size: $0, store: store) }
+        let nodesPerConsistency = Double(oldSizes.map { try! MerkleProof.consistencyPlan(from: $0, to: size).nodes.count }.reduce(0, +)) / Double(proofs)
         var consistency: [[Hash]] = []
-        let consistencyGenRate = Timing.medianRate(repetitions: repetitions, work: Double(proofs)) {
+        table.measure(
+            String(format: "consistency proof generation (%.1f nodes)", nodesPerConsistency), work: Double(proofs), limit: read,
+            divisor: nodesPerConsistency
+        ) {
             consistency = oldSizes.map { try! MerkleProof.consistencyProof(from: $0, to: size, store: store) }
         }
-        let nodesPerConsistency = Double(oldSizes.map { try! MerkleProof.consistencyPlan(from: $0, to: size).nodes.count }.reduce(0, +)) / Double(proofs)
-        rows.append((String(format: "consistency proof generation (%.1f nodes read)", nodesPerConsistency), consistencyGenRate, "random read ÷ nodes", readRate / nodesPerConsistency))
         let hashesPerConsistency = Double(oldSizes.map { consistencyHashCount(from: $0.rawValue, to: size.rawValue) }.reduce(0, +)) / Double(proofs)
-        let consistencyVerifyRate = Timing.medianRate(repetitions: repetitions, work: Double(proofs)) {
+        table.measure("consistency proof verification", work: Double(proofs), limit: sha, divisor: hashesPerConsistency) {
             for (i, old) in oldSizes.enumerated() {
                 try! MerkleProof.verifyConsistency(from: old, to: size, proof: consistency[i], oldRoot: oldRoots[i], newRoot: root)
             }
         }
-        rows.append((
-            "consistency proof verification", consistencyVerifyRate,
-            String(format: "SHA-256/64B ÷ %.1f hashes", hashesPerConsistency), shaRate / hashesPerConsistency
-        ))
 
         // Notes and cosigned checkpoints.
         let log = try SignerKey(name: "vigil.example/bench", seed: Array(repeating: 1, count: 32))
@@ -158,25 +161,123 @@ struct LedgerBench: ParsableCommand {
         let logOnly = try checkpoint.signed(by: [log]).bytes
         let verifiers = try VerifierSet([log.verifierKey])
         let noteCount = 2_000
-        let noteRate = Timing.medianRate(repetitions: repetitions, work: Double(noteCount)) {
+        table.measure("signed note verification (1 signature)", work: Double(noteCount), limit: verify) {
             for _ in 0..<noteCount { blackHole(try! verifiers.verify(logOnly)) }
         }
-        rows.append(("signed note verification (1 signature)", noteRate, "Ed25519 verify", verifyRate))
         let cosigned = try checkpoint.signed(by: [log]).signed(by: witnesses, timestamp: 1_700_000_000).bytes
         let policy = try VigilLedger.Policy(
             logs: [log.verifierKey], witnesses: witnesses.enumerated().map { ("w\($0.offset + 1)", $0.element.verifierKey) },
             groups: [.init(name: "members", threshold: 4, members: (1...5).map { "w\($0)" })], quorum: "members")
-        let policyRate = Timing.medianRate(repetitions: repetitions, work: Double(noteCount)) {
+        table.measure("cosigned checkpoint, 5-witness policy (6 signatures)", work: Double(noteCount), limit: verify, divisor: 6) {
             for _ in 0..<noteCount { blackHole(try! policy.evaluate(cosigned)) }
         }
-        rows.append(("cosigned checkpoint vs 5-witness policy (6 sigs)", policyRate, "Ed25519 verify ÷ 6", verifyRate / 6))
 
-        print("\nhot paths at \(leaves) leaves (median of \(repetitions)):")
-        print("| benchmark | rate | physical limit | limit rate | ratio |")
-        print("|---|---:|---|---:|---:|")
-        for (name, rate, boundName, bound) in rows {
-            print("| \(name) | \(Timing.format(rate)) | \(boundName) | \(Timing.format(bound)) | \(String(format: "%.0f%%", 100 * rate / bound)) |")
+        print("\nhot paths at \(leaves) leaves:")
+        table.print()
+    }
+}
+
+/// A physical limit: one run's rate of the simplest work the machine can do of that kind.
+struct Limit {
+    var name: String
+    var once: () -> Double
+
+    static var sha256: Limit {
+        let block = [UInt8](repeating: 0xab, count: 64)
+        return Limit(name: "SHA-256/64B") {
+            Timing.rate(work: 1_000_000) {
+                block.withUnsafeBytes { buffer in
+                    for _ in 0..<1_000_000 {
+                        var hasher = SHA256()
+                        hasher.update(bufferPointer: buffer)
+                        blackHole(hasher.finalize())
+                    }
+                }
+            }
         }
+    }
+
+    static var ed25519Verify: Limit {
+        let key = Curve25519.Signing.PrivateKey()
+        let publicKey = key.publicKey
+        let message = [UInt8](repeating: 7, count: 100)
+        let signature = try! key.signature(for: message)
+        return Limit(name: "Ed25519 verify") {
+            Timing.rate(work: 2_000) { for _ in 0..<2_000 { blackHole(publicKey.isValidSignature(signature, for: message)) } }
+        }
+    }
+
+    static var ed25519Sign: Limit {
+        let key = Curve25519.Signing.PrivateKey()
+        let message = [UInt8](repeating: 7, count: 100)
+        return Limit(name: "Ed25519 sign") {
+            Timing.rate(work: 5_000) { for _ in 0..<5_000 { blackHole(try! key.signature(for: message)) } }
+        }
+    }
+
+    /// A dependent chain of xorshift steps: one step per iteration, nothing to vectorise.
+    static var plainLoop: Limit {
+        Limit(name: "plain loop") {
+        Timing.rate(work: 100_000_000) {
+            var x = opaque(UInt64(0x2545_F491_4F6C_DD1D))
+            for _ in 0..<100_000_000 {
+                x ^= x << 13
+                x ^= x >> 7
+                x ^= x << 17
+            }
+            blackHole(x)
+        }
+        }
+    }
+
+    /// Dependent reads at random places of a 64 MiB table (pointer chasing): the rate at which
+    /// nodes that are not in cache can be fetched.
+    static var randomRead: Limit {
+        let entries = 1 << 24  // 16 Mi UInt32 = 64 MiB, the size of the benchmark's hash store
+        var generator = SplitMix64(state: 7)
+        // One random cycle through every entry (Sattolo's algorithm).
+        var order = Array(0..<UInt32(entries))
+        for i in stride(from: entries - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i))) }
+        var next = [UInt32](repeating: 0, count: entries)
+        for i in 0..<entries { next[Int(order[i])] = order[(i + 1) % entries] }
+        return Limit(name: "random read") {
+            Timing.rate(work: 2_000_000) {
+                var position = UInt32(truncatingIfNeeded: opaque(0))
+                for _ in 0..<2_000_000 { position = next[Int(position)] }
+                blackHole(position)
+            }
+        }
+    }
+}
+
+/// Rows of benchmarks, each measured beside its limit: every repetition runs the limit and then
+/// the benchmark, so both see the same machine load, and the ratio is taken per repetition.
+struct BenchTable {
+    var repetitions: Int
+    var rows: [(name: String, rate: Double, limit: String, limitRate: Double, ratio: Double)] = []
+
+    mutating func measure(_ name: String, work: Double, limit: Limit, divisor: Double = 1, _ body: () -> Void) {
+        var rates: [Double] = []
+        var limits: [Double] = []
+        var ratios: [Double] = []
+        for _ in 0..<repetitions {
+            let bound = limit.once() / divisor
+            let rate = Timing.rate(work: work, body)
+            rates.append(rate)
+            limits.append(bound)
+            ratios.append(rate / bound)
+        }
+        let limitName = divisor == 1 ? limit.name : String(format: "%@ ÷ %.1f", limit.name, divisor)
+        rows.append((name, Timing.median(rates), limitName, Timing.median(limits), Timing.median(ratios)))
+    }
+
+    func print() {
+        Swift.print("| benchmark | rate | physical limit | limit rate | ratio |")
+        Swift.print("|---|---:|---|---:|---:|")
+        for row in rows {
+            Swift.print("| \(row.name) | \(Timing.format(row.rate)) | \(row.limit) | \(Timing.format(row.limitRate)) | \(String(format: "%.0f%%", 100 * row.ratio)) |")
+        }
+        Swift.print("(medians over \(repetitions) repetitions; the ratio is the median of per-repetition ratios)")
     }
 }
 
@@ -207,73 +308,6 @@ func consistencyHashCount(from old: UInt64, to new: UInt64) -> Int {
         sn >>= 1
     }
     return count
-}
-
-/// The physical limits of this machine, measured in the same run as the benchmarks.
-enum Limits {
-    static func sha256Rate(repetitions: Int) -> Double {
-        let count = 1_000_000
-        let block = [UInt8](repeating: 0xab, count: 64)
-        return Timing.medianRate(repetitions: repetitions, work: Double(count)) {
-            block.withUnsafeBytes { buffer in
-                for _ in 0..<count {
-                    var hasher = SHA256()
-                    hasher.update(bufferPointer: buffer)
-                    blackHole(hasher.finalize())
-                }
-            }
-        }
-    }
-
-    static func ed25519Rates(repetitions: Int) -> (sign: Double, verify: Double) {
-        let key = Curve25519.Signing.PrivateKey()
-        let publicKey = key.publicKey
-        let message = [UInt8](repeating: 7, count: 100)
-        let count = 3_000
-        let signature = try! key.signature(for: message)
-        let sign = Timing.medianRate(repetitions: repetitions, work: Double(count)) {
-            for _ in 0..<count { blackHole(try! key.signature(for: message)) }
-        }
-        let verify = Timing.medianRate(repetitions: repetitions, work: Double(count)) {
-            for _ in 0..<count { blackHole(publicKey.isValidSignature(signature, for: message)) }
-        }
-        return (sign, verify)
-    }
-
-    /// Dependent reads at random places of a 64 MiB table (pointer chasing): the rate at which
-    /// a proof can fetch nodes that are not in cache.
-    static func randomReadRate(repetitions: Int) -> Double {
-        let entries = 1 << 24  // 16 Mi UInt32 = 64 MiB, the size of the benchmark's hash store
-        var generator = SplitMix64(state: 7)
-        // One random cycle through every entry (Sattolo's algorithm).
-        var next = [UInt32](repeating: 0, count: entries)
-        var order = Array(0..<UInt32(entries))
-        for i in stride(from: entries - 1, to: 0, by: -1) {
-            let j = Int(generator.next() % UInt64(i))
-            order.swapAt(i, j)
-        }
-        for i in 0..<entries { next[Int(order[i])] = order[(i + 1) % entries] }
-        let count = 2_000_000
-        return Timing.medianRate(repetitions: repetitions, work: Double(count)) {
-            var position = UInt32(truncatingIfNeeded: opaque(0))
-            for _ in 0..<count { position = next[Int(position)] }
-            blackHole(position)
-        }
-    }
-
-    static func plainLoopRate(repetitions: Int) -> Double {
-        // A dependent chain of xorshift steps: one step per iteration, nothing to vectorise.
-        let count = 100_000_000
-        return Timing.medianRate(repetitions: repetitions, work: Double(count)) {
-            var x = opaque(UInt64(0x2545_F491_4F6C_DD1D))
-            for _ in 0..<count {
-                x ^= x << 13
-                x ^= x >> 7
-                x ^= x << 17
-            }
-            blackHole(x)
-        }
-    }
 }
 
 /// Where benchmark results are written so the optimiser cannot drop the work that made them.

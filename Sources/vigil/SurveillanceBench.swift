@@ -38,8 +38,7 @@ func runSurveillanceBenchmarks(timingDirectory: String, repetitions: Int = 5) th
         csv: String(contentsOf: dir.appendingPathComponent("epiestim_si_distr.csv"), encoding: .utf8))
 
     var rows: [(name: String, input: String, seconds: Double, alarms: Int)] = []
-    func measure(_ name: String, _ input: String, reps: Int = repetitions, _ body: () throws -> Int) rethrows
-    {
+    func measure(_ name: String, _ input: String, reps: Int = repetitions, _ body: () throws -> Int) rethrows {
         var times: [Double] = []
         var alarms = 0
         for _ in 0..<max(1, reps) {

@@ -133,3 +133,11 @@ import Testing
         #expect(relativeError(value, expected) < 1e-12)
     }
 }
+
+@Suite struct LargeShapeTests {
+    // R: pgamma(1e8 + 1e4, 1e8) and qgamma(0.975, 1e8 + 0.5, scale = 1e-8)
+    @Test func gammaWithAHugeShapeMatchesR() {
+        #expect(relativeError(Gamma.cdf(1e8 + 1e4, shape: 1e8), 0.84134474647179891) < 1e-10)
+        #expect(relativeError(Gamma.quantile(0.975, shape: 1e8 + 0.5, scale: 1e-8), 1.0001960108703014) < 1e-13)
+    }
+}

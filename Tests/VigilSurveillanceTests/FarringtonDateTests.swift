@@ -59,3 +59,30 @@ import VigilSurveillance
         #expect(CivilDate(iso8601: "2021-02-29") == nil)
     }
 }
+
+/// `populationOffset = TRUE` with a `population` column. Reference values in
+/// `Resources/farrington_population/` were produced with R 4.2.2 and surveillance 1.20.3 by `generate.R`.
+@Suite struct FarringtonPopulationTests {
+    @Test(
+        "farringtonFlexible with a population offset matches R",
+        arguments: [
+            ("expected_flexible_population.csv", #"{"range": "264:312", "populationOffset": true}"#),
+            (
+                "expected_flexible_population_noufaily.csv",
+                #"{"range": "212:312", "populationOffset": true, "noPeriods": 10, "b": 4, "w": 3, "pastWeeksNotIncluded": 26, "pThresholdTrend": 1, "thresholdMethod": "muan"}"#
+            ),
+        ])
+    func populationOffsetMatchesR(file: String, control: String) throws {
+        let series = try Detection.series(
+            csv: try ReferenceData.text("farrington_population/input.csv"), epochAsDate: false)
+        #expect(series.population?.count == 312)
+        let table = try Detection.run(.farringtonFlexible, on: series, control: ControlList(parsing: control))
+        let expected = try ReferenceData.table("farrington_population/\(file)")
+        for column in ["upperbound", "expected", "phi"] {
+            let error = maxRelativeError(try table.numbers(column), try expected.numbers(column))
+            #expect(error < 1e-6, "\(column) max relative error \(error)")
+        }
+        #expect(try table.strings("alarm") == expected.strings("alarm"))
+        #expect(try table.strings("trend") == expected.strings("trend"))
+    }
+}

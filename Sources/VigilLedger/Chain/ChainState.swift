@@ -1,0 +1,468 @@
+/// Where a proposal stands.
+public enum ProposalStatus: Hashable, Sendable, CustomStringConvertible {
+    case pending
+    case accepted
+    case rejected(reason: String)
+    case vetoed(by: String, reason: String)
+    case expired
+
+    /// The status name: pending, accepted, rejected, vetoed or expired.
+    public var name: String {
+        switch self {
+        case .pending: "pending"
+        case .accepted: "accepted"
+        case .rejected: "rejected"
+        case .vetoed: "vetoed"
+        case .expired: "expired"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .rejected(let reason): "rejected (\(reason))"
+        case .vetoed(let by, let reason): "vetoed by \(by) (\(reason))"
+        default: name
+        }
+    }
+}
+
+/// A member's vote on a proposal.
+public struct Vote: Hashable, Sendable {
+    public var approve: Bool
+    public var reason: String?
+    public var entry: EntryHash
+}
+
+/// A proposal and the votes behind its status.
+public struct Proposal: Hashable, Sendable {
+    /// The hash of the entry that made it: its identifier.
+    public var id: EntryHash
+    /// Position of that entry on the chain.
+    public var index: Int
+    public var author: String
+    public var time: Int64
+    public var deadline: Int64
+    public var payload: ProposalPayload
+    /// Votes by member name.
+    public var votes: [String: Vote]
+    public var status: ProposalStatus
+    /// For a relayed proposal: the child chain it came from.
+    public var relayedFrom: String?
+    /// For an accepted report: the outcome, once recorded.
+    public var outcome: Outcome?
+
+    public var subject: Subject { payload.subject }
+    /// Names of the members who approved.
+    public var approvers: [String] { votes.filter(\.value.approve).map(\.key).sorted() }
+}
+
+/// What happened to a reported case.
+public enum Outcome: String, Hashable, Sendable {
+    case confirmed
+    case ruledOut = "ruled-out"
+}
+
+/// A broadcast order and the members who have acknowledged it.
+public struct Order: Hashable, Sendable {
+    public var id: EntryHash
+    public var index: Int
+    public var author: String
+    public var time: Int64
+    public var text: String
+    /// The members it is addressed to.
+    public var recipients: [String]
+    /// Members whose cosignature of a checkpoint covering the order is their receipt.
+    public var receipts: Set<String>
+}
+
+/// Records received from a peer chain with a `share` entry, verified offline.
+public struct SharedRecords: Hashable, Sendable {
+    public var peer: String
+    public var entry: EntryHash
+    public var records: [EntryHash]
+    public var checkpointSize: TreeSize
+}
+
+/// Evidence that a member's key signed two conflicting checkpoints.
+public struct Equivocation: Hashable, Sendable {
+    public var offender: String
+    public var size: TreeSize
+    public var entry: EntryHash
+}
+
+/// The state of a chain: a deterministic function of its entries. Every node that replays the
+/// same entries gets the same state and the same ``digest``.
+public struct ChainState: Sendable {
+    public private(set) var genesis: Genesis
+    /// Current members by name.
+    public private(set) var members: [String: Member]
+    public private(set) var leader: String
+    public private(set) var stage: Stage
+    /// The latest entry time seen: the chain's clock for deadlines.
+    public private(set) var clock: Int64
+    /// Entries applied, genesis included.
+    public private(set) var size: Int
+    public private(set) var proposals: [EntryHash: Proposal]
+    /// Proposal ids in chain order.
+    public private(set) var proposalOrder: [EntryHash]
+    public private(set) var orders: [Order]
+    public private(set) var credits: [String: Int64]
+    public private(set) var peers: [String: LinkedChain]
+    public private(set) var children: [String: LinkedChain]
+    public private(set) var shared: [SharedRecords]
+    public private(set) var equivocations: [Equivocation]
+    /// Hashes of the entries applied, to reject a replayed entry.
+    private var seen: Set<EntryHash>
+
+    public var origin: String { genesis.origin }
+
+    /// The state after the genesis entry.
+    /// - Throws: ``LedgerError/Code/malformedGenesis`` or ``LedgerError/Code/rejectedEntry``.
+    public init(genesis entry: Entry) throws(LedgerError) {
+        guard entry.kind == .config else { throw LedgerError(.rejectedEntry, "the first entry must be a config (genesis), not \(entry.kind)") }
+        let genesis = try Genesis(json: entry.body)
+        guard entry.chain == genesis.origin else {
+            throw LedgerError(.rejectedEntry, "genesis is for chain \(genesis.origin.prefix(100)) but the entry says \(entry.chain.prefix(100))")
+        }
+        guard let author = genesis.members.first(where: { $0.name == entry.author }), entry.isSigned(by: author.key) else {
+            throw LedgerError(.rejectedEntry, "genesis must be signed by one of its members")
+        }
+        self.genesis = genesis
+        members = Dictionary(uniqueKeysWithValues: genesis.members.map { ($0.name, $0) })
+        leader = genesis.leader
+        stage = genesis.stage
+        clock = entry.time
+        size = 1
+        proposals = [:]
+        proposalOrder = []
+        orders = []
+        credits = Dictionary(uniqueKeysWithValues: genesis.members.map { ($0.name, 0) })
+        peers = Dictionary(uniqueKeysWithValues: genesis.peers.map { ($0.origin, $0) })
+        children = Dictionary(uniqueKeysWithValues: genesis.children.map { ($0.origin, $0) })
+        shared = []
+        equivocations = []
+        seen = [entry.hash]
+    }
+
+    /// Validates `entry` against the current state and applies it. A rejected entry changes
+    /// nothing.
+    /// - Throws: ``LedgerError/Code/rejectedEntry`` (or a malformed-body code) with the reason.
+    public mutating func apply(_ entry: Entry) throws(LedgerError) {
+        var next = self
+        try next.applyUnchecked(entry)
+        self = next
+    }
+
+    private mutating func applyUnchecked(_ entry: Entry) throws(LedgerError) {
+        func reject(_ reason: String) -> LedgerError { LedgerError(.rejectedEntry, reason) }
+        guard entry.chain == origin else { throw reject("entry is for chain \(entry.chain.prefix(100)), not \(origin.prefix(100))") }
+        guard !seen.contains(entry.hash) else { throw reject("entry \(entry.hash.hex.prefix(16)) is already on the chain") }
+        guard let author = members[entry.author] else { throw reject("author \(entry.author.prefix(100)) is not a member") }
+        guard entry.isSigned(by: author.key) else { throw reject("signature by \(author.name) does not verify") }
+        guard author.votes else { throw reject("\(author.name) is an observer and cannot author entries") }
+        guard entry.time >= 0 else { throw reject("entry time is negative") }
+
+        advanceClock(to: entry.time)
+        switch entry.kind {
+        case .config: throw reject("config entries are only valid as the genesis")
+        case .proposal: try propose(entry)
+        case .vote: try vote(entry)
+        case .veto: try veto(entry)
+        case .order: try order(entry)
+        case .outcome: try outcome(entry)
+        case .relay: try relay(entry)
+        case .share: try share(entry)
+        case .evidence: try evidence(entry)
+        }
+        seen.insert(entry.hash)
+        size += 1
+    }
+
+    /// Moves the clock forward and expires pending proposals whose deadline has passed.
+    private mutating func advanceClock(to time: Int64) {
+        guard time > clock else { return }
+        clock = time
+        for id in proposalOrder where proposals[id]!.status == .pending && proposals[id]!.deadline < clock {
+            proposals[id]!.status = .expired
+        }
+    }
+
+    // MARK: Proposals and votes
+
+    private mutating func propose(_ entry: Entry) throws(LedgerError) {
+        let r = try FieldReader(entry.body, context: "proposal", allowed: ["subject", "deadline", "data"])
+        let subjectText = try r.string("subject")
+        guard let subject = Subject(rawValue: subjectText) else { throw r.fail("subject", "\(subjectText.prefix(40)) is not a known subject") }
+        let payload = try ProposalPayload(subject: subject, json: try r.value("data"), context: "proposal.data")
+        try checkProposable(payload)
+        try addProposal(entry: entry, payload: payload, deadline: try r.optionalInteger("deadline"), relayedFrom: nil)
+    }
+
+    private mutating func addProposal(entry: Entry, payload: ProposalPayload, deadline: Int64?, relayedFrom: String?) throws(LedgerError) {
+        let policy = genesis.policies[payload.subject]!
+        let deadline = deadline ?? (entry.time + policy.deadline)
+        guard deadline > entry.time else { throw LedgerError(.rejectedEntry, "proposal deadline is not after its time") }
+        let proposal = Proposal(
+            id: entry.hash, index: size, author: entry.author, time: entry.time, deadline: deadline, payload: payload,
+            votes: [:], status: .pending, relayedFrom: relayedFrom, outcome: nil)
+        proposals[entry.hash] = proposal
+        proposalOrder.append(entry.hash)
+        decide(entry.hash)
+    }
+
+    /// Rules on what may be proposed given the current state.
+    private func checkProposable(_ payload: ProposalPayload) throws(LedgerError) {
+        func reject(_ reason: String) -> LedgerError { LedgerError(.rejectedEntry, reason) }
+        switch payload {
+        case .stage(let target):
+            guard target != stage else { throw reject("the chain is already in stage \(stage.rawValue)") }
+        case .leader(let name):
+            guard let m = members[name], m.votes else { throw reject("proposed leader \(name.prefix(100)) is not a voting member") }
+            guard name != leader else { throw reject("\(name) is already the leader") }
+        case .admitMember(let member):
+            guard members[member.name] == nil else { throw reject("\(member.name) is already a member") }
+            guard !members.values.contains(where: { $0.key.publicKey == member.key.publicKey }) else {
+                throw reject("the key of \(member.name) is already a member's key")
+            }
+        case .removeMember(let name):
+            guard members[name] != nil else { throw reject("\(name.prefix(100)) is not a member") }
+            guard name != leader else { throw reject("the leader cannot be removed; vote a new leader first") }
+        case .peerChain(let link):
+            guard peers[link.origin] == nil, link.origin != origin else { throw reject("\(link.origin.prefix(100)) is already a peer") }
+        case .suspectedCase, .alert:
+            break
+        }
+    }
+
+    private mutating func vote(_ entry: Entry) throws(LedgerError) {
+        let r = try FieldReader(entry.body, context: "vote", allowed: ["proposal", "approve", "reason"])
+        let id = try r.hash("proposal")
+        let approve = try r.bool("approve")
+        let reason = try r.optionalString("reason", maxLength: 512)
+        guard let proposal = proposals[id] else { throw LedgerError(.rejectedEntry, "vote on unknown proposal \(id.hex.prefix(16))") }
+        guard proposal.status == .pending else {
+            throw LedgerError(.rejectedEntry, "vote on proposal \(id.hex.prefix(16)) that is \(proposal.status.name)")
+        }
+        guard entry.author != proposal.author else { throw LedgerError(.rejectedEntry, "the author of a proposal cannot vote on it") }
+        guard proposal.votes[entry.author] == nil else {
+            throw LedgerError(.rejectedEntry, "\(entry.author) has already voted on proposal \(id.hex.prefix(16))")
+        }
+        proposals[id]!.votes[entry.author] = Vote(approve: approve, reason: reason, entry: entry.hash)
+        decide(id)
+    }
+
+    private mutating func veto(_ entry: Entry) throws(LedgerError) {
+        let r = try FieldReader(entry.body, context: "veto", allowed: ["proposal", "reason"])
+        let id = try r.hash("proposal")
+        let reason = try r.string("reason", maxLength: 512)
+        guard members[entry.author]?.role == .supervisor else { throw LedgerError(.rejectedEntry, "only a supervisor can veto; \(entry.author) is not one") }
+        guard let proposal = proposals[id] else { throw LedgerError(.rejectedEntry, "veto of unknown proposal \(id.hex.prefix(16))") }
+        guard proposal.status == .pending else {
+            throw LedgerError(.rejectedEntry, "veto of proposal \(id.hex.prefix(16)) that is \(proposal.status.name)")
+        }
+        guard genesis.policies[proposal.subject]!.supervisorVeto else {
+            throw LedgerError(.rejectedEntry, "\(proposal.subject.rawValue) proposals cannot be vetoed")
+        }
+        proposals[id]!.status = .vetoed(by: entry.author, reason: reason)
+        if proposal.payload.isReport { credit(proposal.author, genesis.credits.reportVetoed) }
+    }
+
+    /// Members who may vote on a proposal: voting members other than its author.
+    private func eligibleVoters(for proposal: Proposal) -> [Member] {
+        members.values.filter { $0.votes && $0.name != proposal.author }
+    }
+
+    /// Settles a pending proposal whose votes now decide it.
+    private mutating func decide(_ id: EntryHash) {
+        guard let proposal = proposals[id], proposal.status == .pending else { return }
+        let policy = genesis.policies[proposal.subject]!
+        let eligible = eligibleVoters(for: proposal)
+        let approvals = eligible.filter { proposal.votes[$0.name]?.approve == true }.count
+        let undecided = eligible.filter { proposal.votes[$0.name] == nil }.count
+        let needed = policy.threshold.needed(eligible: eligible.count)
+        let supervisors = eligible.filter { $0.role == .supervisor }
+        let supervisorsOK = !policy.supervisorApproval || supervisors.allSatisfy { proposal.votes[$0.name]?.approve == true }
+        if let refusing = supervisors.first(where: { policy.supervisorApproval && proposal.votes[$0.name]?.approve == false }) {
+            proposals[id]!.status = .rejected(reason: "supervisor \(refusing.name) did not approve")
+            return
+        }
+        if approvals >= needed && supervisorsOK {
+            accept(id)
+        } else if approvals + undecided < needed {
+            proposals[id]!.status = .rejected(
+                reason: "\(approvals) approvals and \(undecided) undecided cannot reach \(needed) of \(eligible.count)")
+        }
+    }
+
+    private mutating func accept(_ id: EntryHash) {
+        proposals[id]!.status = .accepted
+        let proposal = proposals[id]!
+        switch proposal.payload {
+        case .suspectedCase, .alert:
+            credit(proposal.author, genesis.credits.reportAccepted)
+            for name in proposal.approvers { credit(name, genesis.credits.endorsementAccepted) }
+        case .stage(let target):
+            stage = target
+        case .leader(let name):
+            // Takes effect at the next checkpoint boundary in the node protocol.
+            leader = name
+        case .admitMember(let member):
+            members[member.name] = member
+            if credits[member.name] == nil { credits[member.name] = 0 }
+        case .removeMember(let name):
+            members[name] = nil
+        case .peerChain(let link):
+            peers[link.origin] = link
+        }
+        // A change of membership can settle other pending proposals.
+        if case .admitMember = proposal.payload { settleAll() }
+        if case .removeMember = proposal.payload { settleAll() }
+    }
+
+    private mutating func settleAll() {
+        for other in proposalOrder where proposals[other]!.status == .pending { decide(other) }
+    }
+
+    private mutating func credit(_ name: String, _ points: Int64) {
+        credits[name, default: 0] &+= points
+    }
+
+    // MARK: Orders and outcomes
+
+    private mutating func order(_ entry: Entry) throws(LedgerError) {
+        let r = try FieldReader(entry.body, context: "order", allowed: ["to", "text"])
+        let text = try r.string("text", maxLength: 4096)
+        guard !text.isEmpty else { throw r.fail("text", "is empty") }
+        let rights = genesis.orderRights[stage] ?? []
+        let role = members[entry.author]!.role
+        let isLeader = entry.author == leader
+        guard (isLeader && rights.contains("leader")) || (role == .supervisor && rights.contains("supervisor")) else {
+            throw LedgerError(.rejectedEntry, "\(entry.author) may not issue orders in the \(stage.rawValue) stage")
+        }
+        var recipients = try r.strings("to", maxCount: 1000)
+        let everyone = members.keys.filter { $0 != entry.author }.sorted()
+        if recipients == ["all"] || (stage == .response && role == .supervisor) {
+            // In the response stage the supervisor organises: its orders go to every member.
+            recipients = everyone
+        } else {
+            guard !recipients.isEmpty else { throw r.fail("to", "is empty") }
+            for name in recipients where members[name] == nil {
+                throw r.fail("to", "names \(name.prefix(100)), who is not a member")
+            }
+            recipients = Array(Set(recipients)).sorted()
+        }
+        orders.append(Order(id: entry.hash, index: size, author: entry.author, time: entry.time, text: text, recipients: recipients, receipts: []))
+    }
+
+    private mutating func outcome(_ entry: Entry) throws(LedgerError) {
+        let r = try FieldReader(entry.body, context: "outcome", allowed: ["proposal", "result"])
+        let id = try r.hash("proposal")
+        guard let result = Outcome(rawValue: try r.string("result")) else { throw r.fail("result", "is not confirmed or ruled-out") }
+        guard let proposal = proposals[id], proposal.payload.isReport else {
+            throw LedgerError(.rejectedEntry, "outcome for \(id.hex.prefix(16)), which is not a reported case")
+        }
+        guard proposal.status == .accepted else {
+            throw LedgerError(.rejectedEntry, "outcome for a report that is \(proposal.status.name), not accepted")
+        }
+        guard proposal.outcome == nil else { throw LedgerError(.rejectedEntry, "the report already has an outcome") }
+        guard entry.author != proposal.author else { throw LedgerError(.rejectedEntry, "the reporter cannot record the outcome of its own report") }
+        proposals[id]!.outcome = result
+        switch result {
+        case .confirmed:
+            credit(proposal.author, genesis.credits.outcomeConfirmed)
+            for name in proposal.approvers { credit(name, genesis.credits.endorsementConfirmed) }
+        case .ruledOut:
+            credit(proposal.author, genesis.credits.reportRuledOut)
+        }
+    }
+
+    /// Records cosignatures of a checkpoint of `size` entries: each cosigner's receipt for the
+    /// orders addressed to it that the checkpoint covers.
+    public mutating func recordReceipts(checkpointSize: Int, cosigners: [String]) {
+        for i in orders.indices where orders[i].index < checkpointSize {
+            for name in cosigners where orders[i].recipients.contains(name) { orders[i].receipts.insert(name) }
+        }
+    }
+
+    // MARK: Layers, sharing, evidence
+
+    private mutating func relay(_ entry: Entry) throws(LedgerError) {
+        let r = try FieldReader(entry.body, context: "relay", allowed: ["from", "records", "checkpoint", "deadline"])
+        let from = try r.string("from")
+        guard let child = children[from] else { throw LedgerError(.rejectedEntry, "relay from \(from.prefix(100)), which is not a registered child chain") }
+        let bundle = try RecordBundle(reader: r, from: child)
+        guard let first = bundle.entries.first, first.kind == .proposal else {
+            throw LedgerError(.rejectedEntry, "a relay starts with the relayed proposal")
+        }
+        let pr = try FieldReader(first.body, context: "relay.records[0].proposal", allowed: ["subject", "deadline", "data"])
+        let subjectText = try pr.string("subject")
+        guard let subject = Subject(rawValue: subjectText), subject == .suspectedCase || subject == .alert else {
+            throw LedgerError(.rejectedEntry, "only suspected-case and alert proposals are relayed, not \(subjectText.prefix(40))")
+        }
+        for vote in bundle.entries.dropFirst() {
+            guard vote.kind == .vote, case .string(let target)? = vote.body["proposal"], target == first.hash.hex else {
+                throw LedgerError(.rejectedEntry, "relayed records after the proposal must be votes on it")
+            }
+        }
+        let payload = try ProposalPayload(subject: subject, json: try pr.value("data"), context: "relay.proposal.data")
+        guard !proposals.values.contains(where: { $0.relayedFrom == from && $0.payload == payload }) else {
+            throw LedgerError(.rejectedEntry, "this record from \(from.prefix(100)) was already relayed")
+        }
+        try addProposal(entry: entry, payload: payload, deadline: try r.optionalInteger("deadline"), relayedFrom: from)
+    }
+
+    private mutating func share(_ entry: Entry) throws(LedgerError) {
+        let r = try FieldReader(entry.body, context: "share", allowed: ["from", "records", "checkpoint"])
+        let from = try r.string("from")
+        guard let peer = peers[from] else { throw LedgerError(.rejectedEntry, "share from \(from.prefix(100)), which is not a registered peer chain") }
+        let bundle = try RecordBundle(reader: r, from: peer)
+        shared.append(SharedRecords(peer: from, entry: entry.hash, records: bundle.entries.map(\.hash), checkpointSize: bundle.checkpoint.size))
+    }
+
+    private mutating func evidence(_ entry: Entry) throws(LedgerError) {
+        let r = try FieldReader(entry.body, context: "evidence", allowed: ["checkpoints"])
+        let notes = try r.strings("checkpoints", maxCount: 2)
+        guard notes.count == 2 else { throw r.fail("checkpoints", "must hold two checkpoints") }
+        let offenders = try Equivocation.offenders(notes: notes, origin: origin, members: Array(members.values))
+        guard let offender = offenders.first else {
+            throw LedgerError(.rejectedEntry, "the two checkpoints do not share a member's valid signature")
+        }
+        let size = try Checkpoint(text: try Note(parsing: notes[0]).text).size
+        guard !equivocations.contains(where: { $0.offender == offender && $0.size == size }) else {
+            throw LedgerError(.rejectedEntry, "evidence against \(offender) at size \(size) is already recorded")
+        }
+        equivocations.append(Equivocation(offender: offender, size: size, entry: entry.hash))
+        credit(offender, genesis.credits.evidenceOfLying)
+    }
+}
+
+extension Equivocation {
+    /// Members whose key validly signed both checkpoints, when they are of `origin`, of the same
+    /// size and with different roots.
+    static func offenders(notes: [String], origin: String, members: [Member]) throws(LedgerError) -> [String] {
+        var parsed: [(Note, Checkpoint)] = []
+        for text in notes {
+            do {
+                let note = try Note(parsing: text)
+                parsed.append((note, try Checkpoint(text: note.text)))
+            } catch {
+                throw LedgerError(.rejectedEntry, "evidence checkpoint: \(error.message)")
+            }
+        }
+        let (a, b) = (parsed[0].1, parsed[1].1)
+        guard a.origin == origin, b.origin == origin else { throw LedgerError(.rejectedEntry, "evidence checkpoints are not of this chain") }
+        guard a.size == b.size, a.root != b.root else {
+            throw LedgerError(.rejectedEntry, "evidence checkpoints do not conflict (need the same size and different roots)")
+        }
+        return members.filter { member in
+            // The member's note key (checkpoints it signed as leader) or the same key as a
+            // cosigner (checkpoints it cosigned as witness).
+            let keys = [member.key, try? VerifierKey(name: member.name, type: .cosignature, publicKey: member.key.publicKey)].compactMap { $0 }
+            return parsed.allSatisfy { note, _ in
+                note.signatures.contains { signature in
+                    keys.contains { $0.keyID == signature.keyID && $0.name == signature.name && $0.verify(text: Array(note.text.utf8), signature: signature.signature) }
+                }
+            }
+        }.map(\.name).sorted()
+    }
+}
