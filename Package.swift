@@ -56,6 +56,7 @@ let package = Package(
             dependencies: [
                 "vigil",
                 "VigilLedger",
+                "VigilTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings

@@ -136,18 +136,8 @@ public enum Detection {
             if let v = try control.choice("powertrans", ["none", "1/2", "2/3"]) {
                 c.powerTransform = .init(rawValue: v)!
             }
-            if let v = try control.choice(
-                "fitFun",
-                [
-                    "algo.farrington.fitGLM.fast", "algo.farrington.fitGLM",
-                    "algo.farrington.fitGLM.populationOffset",
-                ]),
-                v == "algo.farrington.fitGLM.populationOffset"
-            {
-                throw SurveillanceError(
-                    .invalidControl,
-                    "fitFun 'algo.farrington.fitGLM.populationOffset' is not supported; use farrington-flexible with populationOffset"
-                )
+            if let v = try control.choice("fitFun", Farrington.FitFunction.allCases.map(\.rawValue)) {
+                c.fitFunction = .init(rawValue: v)!
             }
             let r = try Farrington.detect(series, configuration: c)
             alarms = r.alarms

@@ -39,6 +39,16 @@ public enum Farrington {
         }
     }
 
+    /// The GLM fitting function (`fitFun`).
+    public enum FitFunction: String, Sendable, Hashable, CaseIterable {
+        /// `algo.farrington.fitGLM.fast` (the default).
+        case fast = "algo.farrington.fitGLM.fast"
+        /// `algo.farrington.fitGLM`: as fast, but an error when no fit converges.
+        case standard = "algo.farrington.fitGLM"
+        /// `algo.farrington.fitGLM.populationOffset`: log(population) as offset.
+        case populationOffset = "algo.farrington.fitGLM.populationOffset"
+    }
+
     /// Parameters with `algo.farrington`'s defaults.
     public struct Configuration: Sendable, Hashable {
         /// Monitored time points; `nil` for R's default `(freq*b - w):n`.
@@ -57,12 +67,14 @@ public enum Farrington {
         public var limit54: Limit54
         /// Power transformation (`powertrans`, default "2/3").
         public var powerTransform: PowerTransform
+        /// The GLM fitting function (`fitFun`, default fast).
+        public var fitFunction: FitFunction
 
         /// Creates a configuration with `algo.farrington`'s defaults.
         public init(
             range: ClosedRange<Int>? = nil, b: Int = 5, w: Int = 3, reweight: Bool = true,
             alpha: Double = 0.05, trend: Bool = true, limit54: Limit54 = .init(),
-            powerTransform: PowerTransform = .twoThirds
+            powerTransform: PowerTransform = .twoThirds, fitFunction: FitFunction = .fast
         ) {
             self.range = range
             self.b = b
@@ -72,6 +84,7 @@ public enum Farrington {
             self.trend = trend
             self.limit54 = limit54
             self.powerTransform = powerTransform
+            self.fitFunction = fitFunction
         }
     }
 
@@ -115,6 +128,7 @@ public enum Farrington {
                 "range starts at \(range.lowerBound) but limit54 needs \(c.limit54.weeks) weeks of history")
         }
         let y = series.observed
+        let population = series.population ?? [Double](repeating: 1, count: n)
         let z = Normal.quantile(1 - c.alpha / 2)
         let e = c.powerTransform.exponent
         var upper: [Double] = []
@@ -131,23 +145,35 @@ public enum Farrington {
                     .invalidInput, "reference week \(missing) of t = \(k) has a missing count")
             }
             let times = wtime.map(Double.init)
-            var model = FarringtonModel.fitClassic(
-                response: response, wtime: times, trend: c.trend, reweight: c.reweight)
+            let usesPopulation = c.fitFunction == .populationOffset
+            let offsets: [Double]? = usesPopulation ? wtime.map { rLog(population[$0 - 1]) } : nil
+            let offsetNow = usesPopulation ? rLog(population[k - 1]) : 0
+            func fit(trend: Bool) throws -> FarringtonModel {
+                guard
+                    let model = FarringtonModel.fitClassic(
+                        response: response, wtime: times, trend: trend, reweight: c.reweight,
+                        fitFunction: c.fitFunction, offset: offsets)
+                else {
+                    throw SurveillanceError(
+                        .notConverged, "the GLM for t = \(k) converged neither with nor without time trend")
+                }
+                return model
+            }
+            var model = try fit(trend: c.trend)
             var doTrend = c.trend
             if model.hasTrend {
                 let p = model.trendPValue(dispersion: model.fit.pearsonDispersion())
-                let mu0Hat = rExp(model.linearPredictor(atTime: Double(k)))
+                let mu0Hat = rExp(model.linearPredictor(atTime: Double(k), offset: offsetNow))
                 let significant = p < 0.05
                 let noExtrapolation = mu0Hat <= (response.max() ?? 0)
                 if !(c.b >= 3 && significant && noExtrapolation) {
                     doTrend = false
-                    model = FarringtonModel.fitClassic(
-                        response: response, wtime: times, trend: false, reweight: c.reweight)
+                    model = try fit(trend: false)
                 }
             } else {
                 doTrend = false
             }
-            let eta = model.linearPredictor(atTime: Double(k))
+            let eta = model.linearPredictor(atTime: Double(k), offset: offsetNow)
             let mu0 = rExp(eta)
             let seFit = (model.unscaledVariance(atTime: Double(k)) * model.phi).squareRoot() * mu0
             let tau = model.phi + seFit * seFit / mu0

@@ -12,6 +12,8 @@ struct FarringtonModel {
     var phi: Double
     /// The Anscombe weights, when the model was reweighted.
     var omega: [Double]?
+    /// Whether the model has the log-population offset.
+    var hasOffset: Bool = false
 
     /// The model row for time `wtime` in seasonal level `level`.
     func row(atTime wtime: Double, level: Int? = nil) -> [Double] {
@@ -24,7 +26,7 @@ struct FarringtonModel {
     }
 
     func linearPredictor(atTime wtime: Double, level: Int? = nil, offset: Double = 0) -> Double {
-        fit.linearPredictor(at: row(atTime: wtime, level: level), offset: offset)
+        fit.linearPredictor(at: row(atTime: wtime, level: level), offset: hasOffset ? offset : 0)
     }
 
     func unscaledVariance(atTime wtime: Double, level: Int? = nil) -> Double {
@@ -81,29 +83,47 @@ struct FarringtonModel {
         return s.map { $0 > threshold ? gamma / ($0 * $0) : gamma }
     }
 
-    /// `algo.farrington.fitGLM.fast` (classic Farrington).
-    static func fitClassic(response: [Double], wtime: [Double], trend: Bool, reweight: Bool)
-        -> FarringtonModel
-    {
+    /// The classic method's GLM: `algo.farrington.fitGLM.fast` (`fitFun` "fast"), `algo.farrington.fitGLM`
+    /// ("standard") or `algo.farrington.fitGLM.populationOffset`; `nil` where R's function returns `NULL`
+    /// (no convergence with or without trend, for the last two).
+    static func fitClassic(
+        response: [Double], wtime: [Double], trend: Bool, reweight: Bool,
+        fitFunction: Farrington.FitFunction = .fast, offset: [Double]? = nil
+    ) -> FarringtonModel? {
+        let useOffset = fitFunction == .populationOffset ? offset : nil
         var useTrend = trend
+        var hasOffset = useOffset != nil
         var (fit, levels) = glm(
-            response: response, wtime: wtime, trend: useTrend, seasons: nil, offset: nil, weights: nil)
-        if !fit.converged && useTrend {
-            useTrend = false
-            (fit, levels) = glm(
-                response: response, wtime: wtime, trend: false, seasons: nil, offset: nil, weights: nil)
+            response: response, wtime: wtime, trend: useTrend, seasons: nil, offset: useOffset, weights: nil)
+        if !fit.converged {
+            if useTrend {
+                // populationOffset falls back to `response ~ 1` without the offset (as R does)
+                if fitFunction == .populationOffset { hasOffset = false }
+                (fit, levels) = glm(
+                    response: response, wtime: wtime, trend: false, seasons: nil,
+                    offset: hasOffset ? useOffset : nil, weights: nil)
+                if fitFunction != .populationOffset { useTrend = false }
+            }
+            if fitFunction != .fast && !fit.converged { return nil }
         }
         var phi = rMax(fit.pearsonDispersion(), 1)
         var omega: [Double]? = nil
+        var fittedTrend = fit.model.columns > 1 ? true : false
         if reweight {
             let s = anscombeResiduals(fit, phi: phi)
             let w = weights(s, threshold: 1)
+            // the reweighted fit uses the formula of the first attempt (R's `theModel`), except that
+            // the fast and standard functions dropped the trend for good
+            hasOffset = useOffset != nil
             (fit, levels) = glm(
-                response: response, wtime: wtime, trend: useTrend, seasons: nil, offset: nil, weights: w)
+                response: response, wtime: wtime, trend: useTrend, seasons: nil,
+                offset: hasOffset ? useOffset : nil, weights: w)
             phi = rMax(fit.pearsonDispersion(), 1)
             omega = w
+            fittedTrend = useTrend
         }
-        return FarringtonModel(fit: fit, hasTrend: useTrend, levels: levels, phi: phi, omega: omega)
+        return FarringtonModel(
+            fit: fit, hasTrend: fittedTrend, levels: levels, phi: phi, omega: omega, hasOffset: hasOffset)
     }
 
     /// `algo.farrington.fitGLM.flexible`; `nil` when the GLM converges neither with nor without trend.
@@ -135,7 +155,8 @@ struct FarringtonModel {
             phi = rMax(fit.pearsonDispersion(), 1)
             omega = w
         }
-        return FarringtonModel(fit: fit, hasTrend: useTrend, levels: levels, phi: phi, omega: omega)
+        return FarringtonModel(
+            fit: fit, hasTrend: useTrend, levels: levels, phi: phi, omega: omega, hasOffset: offset != nil)
     }
 
     /// The dispersion `summary.glm` reports for this model as `farringtonFlexible` leaves it:

@@ -10,7 +10,7 @@ import VigilLedger
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark the hot paths beside the machine's physical limits (run with -c release).",
-        subcommands: [LedgerBench.self],
+        subcommands: [LedgerBench.self, ChainBench.self],
         defaultSubcommand: LedgerBench.self
     )
 }
@@ -57,6 +57,73 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+struct ChainBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chain",
+        abstract: "Chain replay from stored entries (parse, verify the signature, apply) against Ed25519 verify."
+    )
+
+    @Option(help: "Entries in the replayed history.") var entries: Int = 3_000
+    @Option(help: "Repetitions (the median is reported).") var repetitions: Int = 5
+
+    func run() throws {
+        #if DEBUG
+        print("warning: debug build; run `swift run -c release vigil bench chain` for meaningful numbers")
+        #endif
+        let history = try BenchHistory.make(entries: entries)
+        let lines = history.map(\.bytes)
+        var table = BenchTable(repetitions: repetitions)
+        table.measure("chain replay: parse + verify + apply (\(lines.count) entries)", work: Double(lines.count), limit: Limit.ed25519Verify) {
+            let parsed = lines.map { try! Entry(parsing: $0) }
+            let result = ChainState.replay(parsed)
+            precondition(result.rejection == nil, "benchmark history must be valid")
+            blackHole(result.state!.size)
+        }
+        let parsed = lines.map { try! Entry(parsing: $0) }
+        table.measure("chain replay: verify + apply (\(lines.count) entries)", work: Double(lines.count), limit: Limit.ed25519Verify) {
+            blackHole(ChainState.replay(parsed).state!.size)
+        }
+        table.print()
+    }
+}
+
+/// A valid history for the replay benchmark: five members; each report is endorsed by two
+/// others, with an order now and then.
+enum BenchHistory {
+    static func make(entries count: Int) throws -> [Entry] {
+        let names = ["cdc.district", "clinic.riverside", "clinic.hillside", "community.riverside", "hospital.city"]
+        let keys = try names.enumerated().map { try SignerKey(name: $0.element, seed: Array(repeating: UInt8($0.offset + 11), count: 32)) }
+        let origin = "vigil.example/bench-chain"
+        let genesis = Genesis(
+            origin: origin, members: keys.enumerated().map { Member(name: $0.element.name, key: $0.element.verifierKey, role: $0.offset == 0 ? .supervisor : .member) },
+            leader: names[1])
+        var time: Int64 = 1_700_000_000
+        var entries = [try Entry.sign(chain: origin, kind: .config, author: keys[1], time: time, body: genesis.json)]
+        var n = 0
+        while entries.count < count {
+            time += 1
+            let author = 1 + n % 4
+            let data: JSONValue = .object([
+                "pseudonym": .string(MerkleHasher.leafHash(Array("subject \(n)".utf8)).hex),
+                "commitment": .string(MerkleHasher.leafHash(Array("record \(n)".utf8)).hex),
+                "syndrome": "ili", "community": "riverside", "onset": "2026-11-20", "ageBand": "30-39",
+            ])
+            let proposal = try Entry.sign(chain: origin, kind: .proposal, author: keys[author], time: time, body: ["subject": "suspected-case", "data": data])
+            entries.append(proposal)
+            for voter in [(author % 4) + 1, 0] where entries.count < count {
+                time += 1
+                entries.append(try Entry.sign(chain: origin, kind: .vote, author: keys[voter], time: time, body: ["proposal": .string(proposal.hash.hex), "approve": true]))
+            }
+            if n % 10 == 9, entries.count < count {
+                time += 1
+                entries.append(try Entry.sign(chain: origin, kind: .order, author: keys[0], time: time, body: ["to": ["all"], "text": "report zero cases daily"]))
+            }
+            n += 1
+        }
+        return entries
     }
 }
 

@@ -86,3 +86,30 @@ import VigilSurveillance
         #expect(try table.strings("trend") == expected.strings("trend"))
     }
 }
+
+@Suite struct FarringtonFitFunctionTests {
+    @Test(
+        "classic farrington with other fitFun values matches R",
+        arguments: [
+            (
+                "expected_farrington_population.csv",
+                #"{"range": "264:312", "b": 5, "w": 3, "fitFun": "algo.farrington.fitGLM.populationOffset"}"#
+            ),
+            (
+                "expected_farrington_standard.csv",
+                #"{"range": "212:312", "b": 4, "w": 3, "alpha": 0.01, "fitFun": "algo.farrington.fitGLM"}"#
+            ),
+        ])
+    func fitFunctionsMatchR(file: String, control: String) throws {
+        let series = try Detection.series(
+            csv: try ReferenceData.text("farrington_population/input.csv"), epochAsDate: false)
+        let table = try Detection.run(.farrington, on: series, control: ControlList(parsing: control))
+        let expected = try ReferenceData.table("farrington_population/\(file)")
+        for column in ["upperbound", "expected"] {
+            let error = maxRelativeError(try table.numbers(column), try expected.numbers(column))
+            #expect(error < 1e-6, "\(column) max relative error \(error)")
+        }
+        #expect(try table.strings("alarm") == expected.strings("alarm"))
+        #expect(try table.strings("trend") == expected.strings("trend"))
+    }
+}

@@ -89,3 +89,44 @@ import VigilSurveillance
         #expect(result.warnings.count == 1)
     }
 }
+
+/// Local and imported cases, custom windows and a non-default prior. Reference values in
+/// `Resources/epiestim_imported/` were produced with R 4.2.2 and EpiEstim 2.2.4 by `generate.R`.
+@Suite struct ReproductionNumberImportedTests {
+    @Test func localAndImportedCasesMatchEpiEstim() throws {
+        let incidence = try ReproductionNumber.incidence(
+            csv: try ReferenceData.text("epiestim_imported/input.csv"))
+        #expect(incidence.imported.prefix(3) == [2, 1, 0])
+        let result = try ReproductionNumber.estimate(
+            incidence,
+            configuration: .init(
+                serialInterval: .parametric(mean: 3.1, standardDeviation: 2),
+                windowStarts: try ReproductionNumber.parseWindowBounds("2,5,10,20"),
+                windowEnds: try ReproductionNumber.parseWindowBounds("9,12,25,32"),
+                meanPrior: 2, standardDeviationPrior: 1))
+        let table = ReproductionNumber.table(result)
+        let expected = try ReferenceData.table("epiestim_imported/expected_parametric_custom.csv")
+        #expect(table.header == expected.header)
+        for column in ReproductionNumber.columnNames {
+            let error = maxRelativeError(try table.numbers(column), try expected.numbers(column))
+            #expect(error < 1e-9, "\(column) max relative error \(error)")
+        }
+    }
+}
+
+@Suite struct ReproductionNumberWindowTests {
+    @Test func windowsEndingBeforeTheMeanSerialIntervalAreNotEstimated() throws {
+        let incidence = try ReproductionNumber.Incidence(total: [3, 2, 4, 6, 5, 8, 9, 12, 10, 15])
+        let result = try ReproductionNumber.estimate(
+            incidence,
+            configuration: .init(
+                serialInterval: .nonParametric([0, 0.1, 0.2, 0.4, 0.3]),
+                windowStarts: [2, 2], windowEnds: [2, 3]))
+        // mean of the serial interval = 0.1 + 0.4 + 1.2 + 1.2 = 2.9
+        #expect(abs(result.serialIntervalMean - 2.9) < 1e-12)
+        // EpiEstim estimates only windows with t_end > 2.9
+        #expect(result.estimates[0].mean.isNaN)
+        #expect(result.estimates[1].mean.isFinite)
+        #expect(ReproductionNumber.table(result).rows[0][2] == "NA")
+    }
+}

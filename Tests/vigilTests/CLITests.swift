@@ -94,7 +94,7 @@ import VigilLedger
 // MARK: - End to end
 
 /// Runs the built `vigil` binary.
-private enum VigilBinary {
+enum VigilBinary {
     /// Where `swift build` / `swift test` put the executable: beside the test bundle.
     static let location: Result<URL, LocationError> = {
         var candidates: [URL] = []
@@ -165,7 +165,7 @@ private enum VigilBinary {
 }
 
 /// A fresh temporary directory, removed afterwards.
-private func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
+func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: url) }

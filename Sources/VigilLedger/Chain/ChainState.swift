@@ -113,6 +113,9 @@ public struct ChainState: Sendable {
     public private(set) var equivocations: [Equivocation]
     /// Hashes of the entries applied, to reject a replayed entry.
     private var seen: Set<EntryHash>
+    /// Pending proposals in chain order: the only ones a clock tick or a membership change can
+    /// settle, so replay stays linear in the number of entries.
+    private var pending: [EntryHash]
 
     public var origin: String { genesis.origin }
 
@@ -142,18 +145,13 @@ public struct ChainState: Sendable {
         shared = []
         equivocations = []
         seen = [entry.hash]
+        pending = []
     }
 
     /// Validates `entry` against the current state and applies it. A rejected entry changes
-    /// nothing.
+    /// nothing: every handler checks everything before its first change.
     /// - Throws: ``LedgerError/Code/rejectedEntry`` (or a malformed-body code) with the reason.
     public mutating func apply(_ entry: Entry) throws(LedgerError) {
-        var next = self
-        try next.applyUnchecked(entry)
-        self = next
-    }
-
-    private mutating func applyUnchecked(_ entry: Entry) throws(LedgerError) {
         func reject(_ reason: String) -> LedgerError { LedgerError(.rejectedEntry, reason) }
         guard entry.chain == origin else { throw reject("entry is for chain \(entry.chain.prefix(100)), not \(origin.prefix(100))") }
         guard !seen.contains(entry.hash) else { throw reject("entry \(entry.hash.hex.prefix(16)) is already on the chain") }
@@ -162,51 +160,66 @@ public struct ChainState: Sendable {
         guard author.votes else { throw reject("\(author.name) is an observer and cannot author entries") }
         guard entry.time >= 0 else { throw reject("entry time is negative") }
 
-        advanceClock(to: entry.time)
+        let now = max(clock, entry.time)
         switch entry.kind {
         case .config: throw reject("config entries are only valid as the genesis")
-        case .proposal: try propose(entry)
-        case .vote: try vote(entry)
-        case .veto: try veto(entry)
-        case .order: try order(entry)
-        case .outcome: try outcome(entry)
-        case .relay: try relay(entry)
-        case .share: try share(entry)
-        case .evidence: try evidence(entry)
+        case .proposal: try propose(entry, now: now)
+        case .vote: try vote(entry, now: now)
+        case .veto: try veto(entry, now: now)
+        case .order: try order(entry, now: now)
+        case .outcome: try outcome(entry, now: now)
+        case .relay: try relay(entry, now: now)
+        case .share: try share(entry, now: now)
+        case .evidence: try evidence(entry, now: now)
         }
         seen.insert(entry.hash)
         size += 1
     }
 
-    /// Moves the clock forward and expires pending proposals whose deadline has passed.
+    /// Whether a proposal can still be voted on or vetoed at time `now`.
+    private func checkOpen(_ proposal: Proposal, now: Int64, action: String) throws(LedgerError) {
+        guard proposal.status == .pending else {
+            throw LedgerError(.rejectedEntry, "\(action) proposal \(proposal.id.hex.prefix(16)) that is \(proposal.status.name)")
+        }
+        guard proposal.deadline >= now else {
+            throw LedgerError(.rejectedEntry, "\(action) proposal \(proposal.id.hex.prefix(16)) that expired at \(proposal.deadline)")
+        }
+    }
+
+    /// Moves the clock forward and expires pending proposals whose deadline has passed. Handlers
+    /// call it once every check has passed, before their first change.
     private mutating func advanceClock(to time: Int64) {
         guard time > clock else { return }
         clock = time
-        for id in proposalOrder where proposals[id]!.status == .pending && proposals[id]!.deadline < clock {
-            proposals[id]!.status = .expired
+        for id in pending where proposals[id]!.deadline < clock {
+            setStatus(id, .expired)
         }
     }
 
     // MARK: Proposals and votes
 
-    private mutating func propose(_ entry: Entry) throws(LedgerError) {
+    private mutating func propose(_ entry: Entry, now: Int64) throws(LedgerError) {
         let r = try FieldReader(entry.body, context: "proposal", allowed: ["subject", "deadline", "data"])
         let subjectText = try r.string("subject")
         guard let subject = Subject(rawValue: subjectText) else { throw r.fail("subject", "\(subjectText.prefix(40)) is not a known subject") }
         let payload = try ProposalPayload(subject: subject, json: try r.value("data"), context: "proposal.data")
         try checkProposable(payload)
-        try addProposal(entry: entry, payload: payload, deadline: try r.optionalInteger("deadline"), relayedFrom: nil)
+        try addProposal(entry: entry, payload: payload, deadline: try r.optionalInteger("deadline"), relayedFrom: nil, now: now)
     }
 
-    private mutating func addProposal(entry: Entry, payload: ProposalPayload, deadline: Int64?, relayedFrom: String?) throws(LedgerError) {
+    private mutating func addProposal(entry: Entry, payload: ProposalPayload, deadline: Int64?, relayedFrom: String?, now: Int64) throws(LedgerError) {
         let policy = genesis.policies[payload.subject]!
-        let deadline = deadline ?? (entry.time + policy.deadline)
-        guard deadline > entry.time else { throw LedgerError(.rejectedEntry, "proposal deadline is not after its time") }
+        let deadline = deadline ?? (entry.time &+ policy.deadline)
+        guard deadline > entry.time, deadline >= now else {
+            throw LedgerError(.rejectedEntry, "proposal deadline \(deadline) is not after its time \(entry.time) and the chain's clock \(now)")
+        }
+        advanceClock(to: now)
         let proposal = Proposal(
             id: entry.hash, index: size, author: entry.author, time: entry.time, deadline: deadline, payload: payload,
             votes: [:], status: .pending, relayedFrom: relayedFrom, outcome: nil)
         proposals[entry.hash] = proposal
         proposalOrder.append(entry.hash)
+        pending.append(entry.hash)
         decide(entry.hash)
     }
 
@@ -234,36 +247,34 @@ public struct ChainState: Sendable {
         }
     }
 
-    private mutating func vote(_ entry: Entry) throws(LedgerError) {
+    private mutating func vote(_ entry: Entry, now: Int64) throws(LedgerError) {
         let r = try FieldReader(entry.body, context: "vote", allowed: ["proposal", "approve", "reason"])
         let id = try r.hash("proposal")
         let approve = try r.bool("approve")
         let reason = try r.optionalString("reason", maxLength: 512)
         guard let proposal = proposals[id] else { throw LedgerError(.rejectedEntry, "vote on unknown proposal \(id.hex.prefix(16))") }
-        guard proposal.status == .pending else {
-            throw LedgerError(.rejectedEntry, "vote on proposal \(id.hex.prefix(16)) that is \(proposal.status.name)")
-        }
+        try checkOpen(proposal, now: now, action: "vote on")
         guard entry.author != proposal.author else { throw LedgerError(.rejectedEntry, "the author of a proposal cannot vote on it") }
         guard proposal.votes[entry.author] == nil else {
             throw LedgerError(.rejectedEntry, "\(entry.author) has already voted on proposal \(id.hex.prefix(16))")
         }
+        advanceClock(to: now)
         proposals[id]!.votes[entry.author] = Vote(approve: approve, reason: reason, entry: entry.hash)
         decide(id)
     }
 
-    private mutating func veto(_ entry: Entry) throws(LedgerError) {
+    private mutating func veto(_ entry: Entry, now: Int64) throws(LedgerError) {
         let r = try FieldReader(entry.body, context: "veto", allowed: ["proposal", "reason"])
         let id = try r.hash("proposal")
         let reason = try r.string("reason", maxLength: 512)
         guard members[entry.author]?.role == .supervisor else { throw LedgerError(.rejectedEntry, "only a supervisor can veto; \(entry.author) is not one") }
         guard let proposal = proposals[id] else { throw LedgerError(.rejectedEntry, "veto of unknown proposal \(id.hex.prefix(16))") }
-        guard proposal.status == .pending else {
-            throw LedgerError(.rejectedEntry, "veto of proposal \(id.hex.prefix(16)) that is \(proposal.status.name)")
-        }
+        try checkOpen(proposal, now: now, action: "veto of")
         guard genesis.policies[proposal.subject]!.supervisorVeto else {
             throw LedgerError(.rejectedEntry, "\(proposal.subject.rawValue) proposals cannot be vetoed")
         }
-        proposals[id]!.status = .vetoed(by: entry.author, reason: reason)
+        advanceClock(to: now)
+        setStatus(id, .vetoed(by: entry.author, reason: reason))
         if proposal.payload.isReport { credit(proposal.author, genesis.credits.reportVetoed) }
     }
 
@@ -283,19 +294,18 @@ public struct ChainState: Sendable {
         let supervisors = eligible.filter { $0.role == .supervisor }
         let supervisorsOK = !policy.supervisorApproval || supervisors.allSatisfy { proposal.votes[$0.name]?.approve == true }
         if let refusing = supervisors.first(where: { policy.supervisorApproval && proposal.votes[$0.name]?.approve == false }) {
-            proposals[id]!.status = .rejected(reason: "supervisor \(refusing.name) did not approve")
+            setStatus(id, .rejected(reason: "supervisor \(refusing.name) did not approve"))
             return
         }
         if approvals >= needed && supervisorsOK {
             accept(id)
         } else if approvals + undecided < needed {
-            proposals[id]!.status = .rejected(
-                reason: "\(approvals) approvals and \(undecided) undecided cannot reach \(needed) of \(eligible.count)")
+            setStatus(id, .rejected(reason: "\(approvals) approvals and \(undecided) undecided cannot reach \(needed) of \(eligible.count)"))
         }
     }
 
     private mutating func accept(_ id: EntryHash) {
-        proposals[id]!.status = .accepted
+        setStatus(id, .accepted)
         let proposal = proposals[id]!
         switch proposal.payload {
         case .suspectedCase, .alert:
@@ -320,7 +330,13 @@ public struct ChainState: Sendable {
     }
 
     private mutating func settleAll() {
-        for other in proposalOrder where proposals[other]!.status == .pending { decide(other) }
+        for other in pending { decide(other) }
+    }
+
+    /// Settles a proposal: records its final status and drops it from ``pending``.
+    private mutating func setStatus(_ id: EntryHash, _ status: ProposalStatus) {
+        proposals[id]!.status = status
+        if status != .pending, let i = pending.firstIndex(of: id) { pending.remove(at: i) }
     }
 
     private mutating func credit(_ name: String, _ points: Int64) {
@@ -329,7 +345,7 @@ public struct ChainState: Sendable {
 
     // MARK: Orders and outcomes
 
-    private mutating func order(_ entry: Entry) throws(LedgerError) {
+    private mutating func order(_ entry: Entry, now: Int64) throws(LedgerError) {
         let r = try FieldReader(entry.body, context: "order", allowed: ["to", "text"])
         let text = try r.string("text", maxLength: 4096)
         guard !text.isEmpty else { throw r.fail("text", "is empty") }
@@ -351,10 +367,11 @@ public struct ChainState: Sendable {
             }
             recipients = Array(Set(recipients)).sorted()
         }
+        advanceClock(to: now)
         orders.append(Order(id: entry.hash, index: size, author: entry.author, time: entry.time, text: text, recipients: recipients, receipts: []))
     }
 
-    private mutating func outcome(_ entry: Entry) throws(LedgerError) {
+    private mutating func outcome(_ entry: Entry, now: Int64) throws(LedgerError) {
         let r = try FieldReader(entry.body, context: "outcome", allowed: ["proposal", "result"])
         let id = try r.hash("proposal")
         guard let result = Outcome(rawValue: try r.string("result")) else { throw r.fail("result", "is not confirmed or ruled-out") }
@@ -366,6 +383,7 @@ public struct ChainState: Sendable {
         }
         guard proposal.outcome == nil else { throw LedgerError(.rejectedEntry, "the report already has an outcome") }
         guard entry.author != proposal.author else { throw LedgerError(.rejectedEntry, "the reporter cannot record the outcome of its own report") }
+        advanceClock(to: now)
         proposals[id]!.outcome = result
         switch result {
         case .confirmed:
@@ -386,7 +404,7 @@ public struct ChainState: Sendable {
 
     // MARK: Layers, sharing, evidence
 
-    private mutating func relay(_ entry: Entry) throws(LedgerError) {
+    private mutating func relay(_ entry: Entry, now: Int64) throws(LedgerError) {
         let r = try FieldReader(entry.body, context: "relay", allowed: ["from", "records", "checkpoint", "deadline"])
         let from = try r.string("from")
         guard let child = children[from] else { throw LedgerError(.rejectedEntry, "relay from \(from.prefix(100)), which is not a registered child chain") }
@@ -408,18 +426,19 @@ public struct ChainState: Sendable {
         guard !proposals.values.contains(where: { $0.relayedFrom == from && $0.payload == payload }) else {
             throw LedgerError(.rejectedEntry, "this record from \(from.prefix(100)) was already relayed")
         }
-        try addProposal(entry: entry, payload: payload, deadline: try r.optionalInteger("deadline"), relayedFrom: from)
+        try addProposal(entry: entry, payload: payload, deadline: try r.optionalInteger("deadline"), relayedFrom: from, now: now)
     }
 
-    private mutating func share(_ entry: Entry) throws(LedgerError) {
+    private mutating func share(_ entry: Entry, now: Int64) throws(LedgerError) {
         let r = try FieldReader(entry.body, context: "share", allowed: ["from", "records", "checkpoint"])
         let from = try r.string("from")
         guard let peer = peers[from] else { throw LedgerError(.rejectedEntry, "share from \(from.prefix(100)), which is not a registered peer chain") }
         let bundle = try RecordBundle(reader: r, from: peer)
+        advanceClock(to: now)
         shared.append(SharedRecords(peer: from, entry: entry.hash, records: bundle.entries.map(\.hash), checkpointSize: bundle.checkpoint.size))
     }
 
-    private mutating func evidence(_ entry: Entry) throws(LedgerError) {
+    private mutating func evidence(_ entry: Entry, now: Int64) throws(LedgerError) {
         let r = try FieldReader(entry.body, context: "evidence", allowed: ["checkpoints"])
         let notes = try r.strings("checkpoints", maxCount: 2)
         guard notes.count == 2 else { throw r.fail("checkpoints", "must hold two checkpoints") }
@@ -431,6 +450,7 @@ public struct ChainState: Sendable {
         guard !equivocations.contains(where: { $0.offender == offender && $0.size == size }) else {
             throw LedgerError(.rejectedEntry, "evidence against \(offender) at size \(size) is already recorded")
         }
+        advanceClock(to: now)
         equivocations.append(Equivocation(offender: offender, size: size, entry: entry.hash))
         credit(offender, genesis.credits.evidenceOfLying)
     }

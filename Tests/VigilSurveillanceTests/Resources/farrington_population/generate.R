@@ -19,3 +19,13 @@ out <- function(file, ctrl) {
 out("expected_flexible_population.csv", list(range = 264:312, populationOffset = TRUE))
 out("expected_flexible_population_noufaily.csv", list(range = 212:312, populationOffset = TRUE, noPeriods = 10, b = 4, w = 3,
                                                       pastWeeksNotIncluded = 26, pThresholdTrend = 1, thresholdMethod = "muan"))
+## classic farrington with fitFun = "algo.farrington.fitGLM.populationOffset" (population from the sts)
+far <- function(file, ctrl) {
+  res <- farrington(x, control = ctrl)
+  res0 <- algo.farrington(sts2disProg(x), control = ctrl)
+  write.csv(data.frame(t = ctrl$range, observed = y[ctrl$range], upperbound = fmt(as.numeric(upperbound(res))),
+                       alarm = as.integer(as.logical(alarms(res))), trend = as.integer(res0$trend),
+                       expected = fmt(res0$control$pd[, 2])), file, row.names = FALSE, quote = FALSE)
+}
+far("expected_farrington_population.csv", list(range = 264:312, b = 5, w = 3, fitFun = "algo.farrington.fitGLM.populationOffset"))
+far("expected_farrington_standard.csv", list(range = 212:312, b = 4, w = 3, alpha = 0.01, fitFun = "algo.farrington.fitGLM"))
