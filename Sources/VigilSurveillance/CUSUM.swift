@@ -28,6 +28,8 @@ public enum CUSUM {
         case trainingMean
         /// A given value.
         case value(Double)
+        /// Given values, one per monitored time point.
+        case values([Double])
         /// `"glm"`: a Poisson GLM log(m_t) = b0 + b1 cos(2 pi t/freq) + b2 sin(2 pi t/freq) fitted to the
         /// observations before the range, predicted for the range.
         case glm
@@ -93,6 +95,11 @@ public enum CUSUM {
             m = [Double](repeating: mean, count: range.count)
         case .value(let v):
             m = [Double](repeating: v, count: range.count)
+        case .values(let v):
+            guard v.count == range.count else {
+                throw SurveillanceError(.outOfRange, "m has \(v.count) values but the range has \(range.count) points")
+            }
+            m = v
         case .glm:
             m = try seasonalMean(series, range: range)
         }

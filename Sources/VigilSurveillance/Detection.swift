@@ -197,7 +197,9 @@ public enum Detection {
             case .none, .some(.null): c.m = .trainingMean
             case .some(.string("glm")): c.m = .glm
             case .some(.number(let v)): c.m = .value(v)
-            default: throw SurveillanceError(.invalidControl, "control 'm' must be null, a number or \"glm\"")
+            case .some(.array): c.m = .values(try control.numbers("m") ?? [])
+            default:
+                throw SurveillanceError(.invalidControl, "control 'm' must be null, a number, an array or \"glm\"")
             }
             if let v = try control.choice("trans", CUSUM.Transformation.allCases.map(\.rawValue)) {
                 c.transformation = .init(rawValue: v)!

@@ -41,3 +41,20 @@ import VigilSurveillance
         }
     }
 }
+
+@Suite struct CUSUMMeanTests {
+    @Test func givenMeansGiveTheSameResultAsTheTrainingMean() throws {
+        let input = try ReferenceData.table("cusum_ha_berlin/input.csv")
+        let series = Series(observed: try input.numbers("observed"))
+        let training = try CUSUM.detect(series, configuration: .init(range: 209...290))
+        let m = training.mean[0]
+        let scalar = try CUSUM.detect(series, configuration: .init(range: 209...290, m: .value(m)))
+        let vector = try CUSUM.detect(
+            series, configuration: .init(range: 209...290, m: .values(Array(repeating: m, count: 82))))
+        #expect(scalar == training)
+        #expect(vector == training)
+        #expect(throws: SurveillanceError(.outOfRange)) {
+            try CUSUM.detect(series, configuration: .init(range: 209...290, m: .values([1, 2])))
+        }
+    }
+}
