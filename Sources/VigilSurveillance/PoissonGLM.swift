@@ -148,7 +148,6 @@ public struct PoissonGLM: Sendable {
         var start = [Double](repeating: 0, count: p)
         var coefold: [Double]? = nil
         var converged = false
-        var boundary = false
         var iterations = 0
         var qr = HouseholderQR(rows: 0, columns: p)
         var good = [Bool](repeating: false, count: n)
@@ -160,11 +159,11 @@ public struct PoissonGLM: Sendable {
         var b = [Double](repeating: 0, count: n)
         for iter in 1...Self.maximumIterations {
             iterations = iter
-            // log link: mu.eta = max(exp(eta), eps); variance = mu
+            // log link: mu.eta(eta) = max(exp(eta), eps), which is exactly mu (mu is always computed
+            // as max(exp(eta), eps)), so it is never 0 and only the prior weights decide `good`.
             var nGood = 0
             for i in 0..<n {
-                let muEta = max(rExp(eta[i]), eps)
-                good[i] = weights[i] > 0 && muEta != 0
+                good[i] = weights[i] > 0
                 if good[i] { nGood += 1 }
             }
             if nGood == 0 {
@@ -177,7 +176,7 @@ public struct PoissonGLM: Sendable {
                 b = [Double](repeating: 0, count: nGood)
             }
             for i in 0..<n where good[i] {
-                let muEta = max(rExp(eta[i]), eps)
+                let muEta = mu[i]
                 let z = (eta[i] - off[i]) + (y[i] - mu[i]) / muEta
                 let variance = theta.map { mu[i] + mu[i] * mu[i] / $0 } ?? mu[i]
                 let wi = (weights[i] * muEta * muEta / variance).squareRoot()
@@ -195,7 +194,6 @@ public struct PoissonGLM: Sendable {
             for k in 0..<p { start[qr.pivot[k]] = solution[k] }
             computeLinearPredictor(start, off, &eta, &mu)
             dev = deviance(y, mu, weights, theta)
-            boundary = false
             if !dev.isFinite {
                 guard let old = coefold else {
                     failed = true
@@ -213,7 +211,6 @@ public struct PoissonGLM: Sendable {
                     dev = deviance(y, mu, weights, theta)
                 }
                 if failed { break }
-                boundary = true
             }
             if abs(dev - devold) / (0.1 + abs(dev)) < Self.epsilon {
                 converged = true
@@ -222,7 +219,6 @@ public struct PoissonGLM: Sendable {
             devold = dev
             coefold = start
         }
-        _ = boundary
 
         var coefficients = start
         for k in qr.rank..<p { coefficients[qr.pivot[k]] = .nan }
@@ -230,7 +226,7 @@ public struct PoissonGLM: Sendable {
         var residuals = [Double](repeating: 0, count: n)
         for i in 0..<n {
             if good[i] { workingWeights[i] = w[i] * w[i] }
-            residuals[i] = (y[i] - mu[i]) / max(rExp(eta[i]), eps)
+            residuals[i] = (y[i] - mu[i]) / mu[i]
         }
         let nonZeroWeights = weights.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
         return PoissonGLMFit(
