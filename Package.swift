@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "VigilLedger", targets: ["VigilLedger"]),
+        .library(name: "VigilSurveillance", targets: ["VigilSurveillance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -27,6 +28,10 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "VigilSurveillance",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "VigilTestSupport",
             dependencies: ["VigilLedger"],
             swiftSettings: strictSettings
@@ -35,10 +40,10 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilLedger",
+                "VigilSurveillance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["DetectCommand.swift", "RtCommand.swift", "SurveillanceBench.swift"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -49,6 +54,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VigilSurveillanceTests",
+            dependencies: ["VigilSurveillance"],
+            resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,11 +1,11 @@
 /// An R control list given as a JSON object: typed access by R's key names, with unknown keys rejected.
 public struct ControlList: Sendable {
     /// The keys and values.
-    public var values: [String: JSONValue]
+    public var values: [String: ControlValue]
 
     /// Creates a control list from a JSON object (or `null`/absent for an empty list).
     /// - Throws: `SurveillanceError(.invalidControl)` if the value is not an object.
-    public init(_ json: JSONValue?) throws {
+    public init(_ json: ControlValue?) throws {
         switch json {
         case .none, .some(.null): values = [:]
         case .some(.object(let object)): values = object
@@ -16,7 +16,7 @@ public struct ControlList: Sendable {
     /// Parses a JSON text (`nil` for an empty list).
     public init(parsing text: String?) throws {
         if let text, !text.trimmingWhitespace().isEmpty {
-            try self.init(JSONValue(parsing: text))
+            try self.init(ControlValue(parsing: text))
         } else {
             try self.init(nil)
         }

@@ -157,6 +157,7 @@ public struct PoissonGLM: Sendable {
 
         var a = [Double](repeating: 0, count: n * p)
         var b = [Double](repeating: 0, count: n)
+        let nbTheta = theta ?? 0  // 0: Poisson variance
         for iter in 1...Self.maximumIterations {
             iterations = iter
             // log link: mu.eta(eta) = max(exp(eta), eps), which is exactly mu (mu is always computed
@@ -178,7 +179,7 @@ public struct PoissonGLM: Sendable {
             for i in 0..<n where good[i] {
                 let muEta = mu[i]
                 let z = (eta[i] - off[i]) + (y[i] - mu[i]) / muEta
-                let variance = theta.map { mu[i] + mu[i] * mu[i] / $0 } ?? mu[i]
+                let variance = nbTheta == 0 ? mu[i] : mu[i] + mu[i] * mu[i] / nbTheta
                 let wi = (weights[i] * muEta * muEta / variance).squareRoot()
                 w[i] = wi
                 for j in 0..<p { a[j * nGood + r] = design[j * n + i] * wi }

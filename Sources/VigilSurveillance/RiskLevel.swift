@@ -1,5 +1,5 @@
 /// A community's epidemic risk level.
-public enum RiskLevel: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
+public enum RiskLevel: Int, Sendable, Hashable, Comparable, CaseIterable, Codable, CustomStringConvertible {
     /// No recent local transmission.
     case low = 0
     /// Recent cases, limited spread.
@@ -21,7 +21,7 @@ public enum RiskLevel: Int, Sendable, Hashable, Comparable, CaseIterable, Custom
 }
 
 /// What is known about a community over the assessment window, the input of a `RiskPolicy`.
-public struct CommunitySignals: Sendable, Hashable {
+public struct CommunitySignals: Sendable, Hashable, Codable {
     /// New confirmed cases in the window (e.g. the last 14 days).
     public var recentCases: Int
     /// Cumulative confirmed cases up to the assessment day.
@@ -78,7 +78,7 @@ public struct CommunitySignals: Sendable, Hashable {
 }
 
 /// A condition over `CommunitySignals`.
-public indirect enum RiskCondition: Sendable, Hashable, CustomStringConvertible {
+public indirect enum RiskCondition: Sendable, Hashable, Codable, CustomStringConvertible {
     /// At least this many new cases in the window.
     case recentCasesAtLeast(Int)
     /// More than this many cumulative cases.
@@ -126,7 +126,7 @@ public indirect enum RiskCondition: Sendable, Hashable, CustomStringConvertible 
 }
 
 /// A rule: the level that applies when the condition holds.
-public struct RiskRule: Sendable, Hashable {
+public struct RiskRule: Sendable, Hashable, Codable {
     /// The level this rule assigns.
     public var level: RiskLevel
     /// When it applies.
@@ -139,7 +139,7 @@ public struct RiskRule: Sendable, Hashable {
 }
 
 /// The outcome of a risk assessment: the level and the rules that gave it.
-public struct RiskAssessment: Sendable, Hashable {
+public struct RiskAssessment: Sendable, Hashable, Codable {
     /// The assessed level.
     public var level: RiskLevel
     /// Descriptions of the rules that matched at that level (empty for the default level).
@@ -147,8 +147,9 @@ public struct RiskAssessment: Sendable, Hashable {
 }
 
 /// Configurable rules mapping community signals to a risk level: the highest level whose rule holds,
-/// else the default.
-public struct RiskPolicy: Sendable, Hashable {
+/// else the default. `Codable`, so a deployment can keep its rules in configuration, e.g.
+/// `{"defaultLevel": 0, "rules": [{"level": 2, "condition": {"clustersAtLeast": {"_0": 2}}}]}`.
+public struct RiskPolicy: Sendable, Hashable, Codable {
     /// The rules, in any order.
     public var rules: [RiskRule]
     /// The level when no rule holds.

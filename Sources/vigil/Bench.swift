@@ -10,7 +10,7 @@ import VigilLedger
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark the hot paths beside the machine's physical limits (run with -c release).",
-        subcommands: [LedgerBench.self, ChainBench.self],
+        subcommands: [LedgerBench.self, ChainBench.self, SurveillanceBenchCommand.self],
         defaultSubcommand: LedgerBench.self
     )
 }
@@ -57,6 +57,23 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+struct SurveillanceBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "surveillance",
+        abstract: "Early warning and Rt on the synthetic inputs of ../shared/refdata/timing, beside R's timings."
+    )
+
+    @Option(help: "Folder of the timing inputs.") var timing: String = "../shared/refdata/timing"
+    @Option(help: "Repetitions (the median is reported).") var repetitions: Int = 5
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: timing) else {
+            throw IO.failure("timing inputs not found at \(timing) (give --timing DIR)")
+        }
+        print(try runSurveillanceBenchmarks(timingDirectory: timing, repetitions: repetitions))
     }
 }
 

@@ -63,7 +63,7 @@ func readSurveillanceInput(_ path: String) throws -> String {
     }
 }
 
-/// Writes `error: message` to standard error.
+/// Writes `vigil: message` to standard error, as every command reports bad input.
 func writeSurveillanceError(_ message: String) {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    IO.printError("vigil: " + message)
 }

@@ -6,6 +6,6 @@ struct Vigil: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Vigil: joint prevention and control of public health events on a verifiable multi-party ledger.",
-        subcommands: [Keygen.self, Sign.self, Verify.self, ChainCommand.self, Bench.self]
+        subcommands: [Keygen.self, Sign.self, Verify.self, ChainCommand.self, Detect.self, Rt.self, Bench.self]
     )
 }

@@ -89,9 +89,11 @@ import VigilTestSupport
         let checkpoint = try n1.checkpoint(cosigners: ["A", "R"])
         let proposalIndex = n1.entries.firstIndex { $0.hash == caseY }!
         let votes = n1.entries.indices.filter { n1.entries[$0].kind == .vote && n1.entries[$0].body["proposal"] == .string(caseY.hex) }
+        // The child's genesis, the proposal and the votes that accepted it, with their proofs.
+        let records = [0, proposalIndex] + votes
         let body = try RecordBundle.body(
-            from: "vigil.example/n1", entries: ([proposalIndex] + votes).map { n1.entries[$0] },
-            indices: ([proposalIndex] + votes).map { LeafIndex(UInt64($0)) }, store: n1.store, checkpoint: checkpoint)
+            from: "vigil.example/n1", entries: records.map { n1.entries[$0] },
+            indices: records.map { LeafIndex(UInt64($0)) }, store: n1.store, checkpoint: checkpoint)
         let relay = try n2.append(.relay, by: "R", body: body)
         let relayed = n2.state.proposals[relay.hash]!
         #expect(relayed.relayedFrom == "vigil.example/n1")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilLedger
+import VigilTestSupport
 
 // RFC 8785 (JSON Canonicalization Scheme) for `JSONValue`: the RFC's own examples and Appendix B
 // number table, the cyberphone/json-canonicalization reference test data, a naive reference for

@@ -1,5 +1,6 @@
 import Testing
 import VigilLedger
+import VigilTestSupport
 
 /// The fast tree, proofs and verifiers against ``NaiveMerkle`` on random trees: every size up to
 /// 2,000, every inclusion proof, a sample of consistency proofs, and a flipped bit in any part of

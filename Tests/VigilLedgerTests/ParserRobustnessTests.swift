@@ -1,26 +1,15 @@
 import Foundation
 import Testing
 import VigilLedger
+import VigilTestSupport
 
 // Property tests: no byte string crashes or hangs a parser of VigilLedger, and every rejection is a
 // `LedgerError` of the parser's own codes with a non-empty message. Inputs are random byte strings
 // and, more usefully, mutations of valid inputs built with the library itself. Every generator is
-// seeded (SplitMix64), so a failure names the seed and case that reproduce it.
+// seeded (SeededGenerator), so a failure names the seed and case that reproduce it.
 
 // MARK: - Deterministic randomness
 
-/// SplitMix64: small, fast and good enough to drive mutations reproducibly.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 // MARK: - Valid inputs, built with the library
 
@@ -87,9 +76,9 @@ private enum Valid {
 // MARK: - Mutations
 
 private struct Mutator {
-    var rng: SplitMix64
+    var rng: SeededGenerator
 
-    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+    init(seed: UInt64) { rng = SeededGenerator(seed: seed) }
 
     mutating func int(_ range: Range<Int>) -> Int { Int.random(in: range, using: &rng) }
     mutating func byte() -> UInt8 { UInt8.random(in: 0...255, using: &rng) }

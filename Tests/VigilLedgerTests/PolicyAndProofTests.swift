@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilLedger
+import VigilTestSupport
 
 // Policy evaluation (C2SP tlog-policy), offline proofs (C2SP tlog-proof) and tile addressing
 // (C2SP tlog-tiles).
@@ -363,7 +364,7 @@ private func expectFailure(
     }
 
     @Test func randomTilesRoundTripThroughTheirPaths() throws {
-        var generator = SplitMix(seed: 0x711e)
+        var generator = SeededGenerator(seed: 0x711e)
         for _ in 0..<2_000 {
             let level = UInt8.random(in: 0...63, using: &generator)
             let magnitude = UInt64.random(in: 0...63, using: &generator)
@@ -439,7 +440,7 @@ private func expectFailure(
     /// The spec's rule for any size: the partial tile at level l has floor(s / 256^l) mod 256
     /// hashes, and there are floor(s / 256^(l+1)) full tiles.
     @Test func tilesOfAnySizeFollowTheSpecFormula() {
-        var generator = SplitMix(seed: 0x70000)
+        var generator = SeededGenerator(seed: 0x70000)
         for _ in 0..<300 {
             // Sizes up to 2^22: the list holds every full tile, so it grows with the size.
             let size = UInt64.random(in: 0...(1 << 22), using: &generator) >> UInt64.random(in: 0...22, using: &generator)
@@ -470,7 +471,7 @@ private func expectFailure(
     }
 
     @Test func locatedTileHashesRebuildEveryStoredNode() throws {
-        var generator = SplitMix(seed: 0x10c8)
+        var generator = SeededGenerator(seed: 0x10c8)
         var store = InMemoryHashStore()
         let size: UInt64 = 70_123
         store.append(contentsOf: (0..<size).map { MerkleHasher.leafHash(Array("leaf \($0)".utf8)) })
@@ -523,15 +524,3 @@ private func expectFailure(
     }
 }
 
-/// SplitMix64, for reproducible random tiles and trees.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -89,3 +89,16 @@ import VigilSurveillance
 extension Double {
     var logValue: Double { Foundation.log(self) }
 }
+
+@Suite struct RiskPolicyCodingTests {
+    @Test func policiesRoundTripThroughJSON() throws {
+        let data = try JSONEncoder().encode(RiskPolicy.standard)
+        let decoded = try JSONDecoder().decode(RiskPolicy.self, from: data)
+        #expect(decoded == RiskPolicy.standard)
+        let custom = try JSONDecoder().decode(
+            RiskPolicy.self,
+            from: Data(
+                #"{"defaultLevel": 0, "rules": [{"level": 2, "condition": {"clustersAtLeast": {"_0": 2}}}]}"#.utf8))
+        #expect(custom.assess(CommunitySignals(recentCases: 5, cumulativeCases: 5, clusters: 2)).level == .high)
+    }
+}

@@ -170,14 +170,22 @@ enum Identifier {
         let b = Array(s.utf8)
         guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D else { return false }
         let digits = [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy { b[$0] >= 0x30 && b[$0] <= 0x39 }
-        guard digits, let month = Int(s.dropFirst(5).prefix(2)), let day = Int(s.suffix(2)) else { return false }
-        return (1...12).contains(month) && (1...31).contains(day)
+        guard digits, let year = Int(s.prefix(4)), let month = Int(s.dropFirst(5).prefix(2)), let day = Int(s.suffix(2)),
+            (1...12).contains(month)
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return (1...days).contains(day)
     }
 
     static func isAgeBand(_ s: String) -> Bool {
-        if s.hasSuffix("+") { return Int(s.dropLast()).map { $0 >= 0 && $0 <= 130 } ?? false }
-        let parts = s.split(separator: "-")
-        guard parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]) else { return false }
-        return lo >= 0 && lo <= hi && hi <= 130
+        func number(_ t: Substring) -> Int? {
+            guard !t.isEmpty, t.count <= 3, t.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), t == "0" || t.first != "0" else { return nil }
+            return Int(t)
+        }
+        if s.hasSuffix("+") { return number(s.dropLast()).map { $0 <= 130 } ?? false }
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let lo = number(parts[0]), let hi = number(parts[1]) else { return false }
+        return lo <= hi && hi <= 130
     }
 }

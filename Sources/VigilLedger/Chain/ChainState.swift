@@ -127,8 +127,8 @@ public struct ChainState: Sendable {
         guard entry.chain == genesis.origin else {
             throw LedgerError(.rejectedEntry, "genesis is for chain \(genesis.origin.prefix(100)) but the entry says \(entry.chain.prefix(100))")
         }
-        guard let author = genesis.members.first(where: { $0.name == entry.author }), entry.isSigned(by: author.key) else {
-            throw LedgerError(.rejectedEntry, "genesis must be signed by one of its members")
+        guard let author = genesis.members.first(where: { $0.name == entry.author }), author.votes, entry.isSigned(by: author.key) else {
+            throw LedgerError(.rejectedEntry, "genesis must be signed by one of its voting members")
         }
         self.genesis = genesis
         members = Dictionary(uniqueKeysWithValues: genesis.members.map { ($0.name, $0) })
@@ -267,6 +267,7 @@ public struct ChainState: Sendable {
         let r = try FieldReader(entry.body, context: "veto", allowed: ["proposal", "reason"])
         let id = try r.hash("proposal")
         let reason = try r.string("reason", maxLength: 512)
+        guard !reason.allSatisfy(\.isWhitespace) else { throw r.fail("reason", "is empty: a veto needs a reason") }
         guard members[entry.author]?.role == .supervisor else { throw LedgerError(.rejectedEntry, "only a supervisor can veto; \(entry.author) is not one") }
         guard let proposal = proposals[id] else { throw LedgerError(.rejectedEntry, "veto of unknown proposal \(id.hex.prefix(16))") }
         try checkOpen(proposal, now: now, action: "veto of")
@@ -298,6 +299,14 @@ public struct ChainState: Sendable {
             return
         }
         if approvals >= needed && supervisorsOK {
+            // The state may have moved since the proposal was made (a member removed, another
+            // admission accepted): what no longer applies is rejected, not applied.
+            do {
+                try checkProposable(proposal.payload)
+            } catch {
+                setStatus(id, .rejected(reason: "no longer applicable: \(error.message)"))
+                return
+            }
             accept(id)
         } else if approvals + undecided < needed {
             setStatus(id, .rejected(reason: "\(approvals) approvals and \(undecided) undecided cannot reach \(needed) of \(eligible.count)"))
@@ -363,7 +372,7 @@ public struct ChainState: Sendable {
         } else {
             guard !recipients.isEmpty else { throw r.fail("to", "is empty") }
             for name in recipients where members[name] == nil {
-                throw r.fail("to", "names \(name.prefix(100)), who is not a member")
+                throw LedgerError(.rejectedEntry, "order.to names \(name.prefix(100)), who is not a member")
             }
             recipients = Array(Set(recipients)).sorted()
         }
@@ -409,18 +418,43 @@ public struct ChainState: Sendable {
         let from = try r.string("from")
         guard let child = children[from] else { throw LedgerError(.rejectedEntry, "relay from \(from.prefix(100)), which is not a registered child chain") }
         let bundle = try RecordBundle(reader: r, from: child)
-        guard let first = bundle.entries.first, first.kind == .proposal else {
-            throw LedgerError(.rejectedEntry, "a relay starts with the relayed proposal")
+        // The child's genesis (index 0), the relayed proposal, then its votes: the parent replays
+        // them under the child's own rules to see that the proposal was accepted there, and that
+        // the relayer is one of the child's supervisors.
+        guard bundle.entries.count >= 2, bundle.indices[0] == 0, bundle.entries[0].kind == .config else {
+            throw LedgerError(.rejectedEntry, "a relay starts with the child chain's genesis (index 0), then the relayed proposal")
         }
-        let pr = try FieldReader(first.body, context: "relay.records[0].proposal", allowed: ["subject", "deadline", "data"])
+        var childState: ChainState
+        do {
+            childState = try ChainState(genesis: bundle.entries[0])
+        } catch {
+            throw LedgerError(.rejectedEntry, "relayed genesis of \(from.prefix(100)): \(error.message)")
+        }
+        guard childState.members[entry.author]?.role == .supervisor else {
+            throw LedgerError(.rejectedEntry, "\(entry.author) is not a supervisor of \(from.prefix(100)) and cannot relay from it")
+        }
+        let first = bundle.entries[1]
+        guard first.kind == .proposal else { throw LedgerError(.rejectedEntry, "a relay's second record must be the relayed proposal") }
+        let pr = try FieldReader(first.body, context: "relay.records[1].proposal", allowed: ["subject", "deadline", "data"])
         let subjectText = try pr.string("subject")
         guard let subject = Subject(rawValue: subjectText), subject == .suspectedCase || subject == .alert else {
             throw LedgerError(.rejectedEntry, "only suspected-case and alert proposals are relayed, not \(subjectText.prefix(40))")
         }
-        for vote in bundle.entries.dropFirst() {
+        for vote in bundle.entries.dropFirst(2) {
             guard vote.kind == .vote, case .string(let target)? = vote.body["proposal"], target == first.hash.hex else {
                 throw LedgerError(.rejectedEntry, "relayed records after the proposal must be votes on it")
             }
+        }
+        for record in bundle.entries.dropFirst() {
+            do {
+                try childState.apply(record)
+            } catch {
+                throw LedgerError(.rejectedEntry, "relayed record is not valid under \(from.prefix(100))'s rules: \(error.message)")
+            }
+        }
+        guard childState.proposals[first.hash]?.status == .accepted else {
+            throw LedgerError(
+                .rejectedEntry, "the relayed proposal is \(childState.proposals[first.hash]?.status.name ?? "unknown") on \(from.prefix(100)), not accepted")
         }
         let payload = try ProposalPayload(subject: subject, json: try pr.value("data"), context: "relay.proposal.data")
         guard !proposals.values.contains(where: { $0.relayedFrom == from && $0.payload == payload }) else {

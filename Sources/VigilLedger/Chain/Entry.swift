@@ -40,8 +40,9 @@ public typealias EntryHash = Hash
 public struct Entry: Hashable, Sendable {
     /// The only entry format version.
     public static let version = 1
-    /// Largest entry accepted, in canonical bytes.
-    public static let maxSize = 256 * 1024
+    /// Largest entry accepted, in canonical bytes: what a C2SP tlog-tiles entry bundle can carry
+    /// (a big-endian uint16 length per entry).
+    public static let maxSize = 65_535
     static let domain = Array("vigil-entry/v1\n".utf8)
 
     /// The chain's origin.
@@ -67,11 +68,24 @@ public struct Entry: Hashable, Sendable {
         chain: String, kind: EntryKind, author: SignerKey, time: Int64, body: JSONValue
     ) throws(LedgerError) -> Entry {
         guard author.type == .ed25519 else { throw LedgerError(.malformedEntry, "entries are signed with a 0x01 key") }
+        // What is signed must read back as itself on every node: exact integers only, finite
+        // numbers, bounded depth.
+        guard abs(time) <= Entry.maxExactInteger else {
+            throw LedgerError(.malformedEntry, "entry time \(time) is beyond the exact integers of JSON (2^53)")
+        }
+        do { try body.validateForCanonicalization() } catch { throw LedgerError(.malformedEntry, "entry body: \(error.message)") }
         let unsigned = Entry.unsignedObject(chain: chain, kind: kind, author: author.name, time: time, body: body)
         let message = Entry.domain + unsigned.canonicalBytes()
         let signature = try author.sign(text: message).signature
-        return try Entry(chain: chain, kind: kind, author: author.name, time: time, body: body, signature: signature)
+        let entry = try Entry(chain: chain, kind: kind, author: author.name, time: time, body: body, signature: signature)
+        guard let parsed = try? Entry(parsing: entry.bytes), parsed == entry else {
+            throw LedgerError(.malformedEntry, "entry does not read back as itself (a value JSON cannot carry exactly)")
+        }
+        return entry
     }
+
+    /// The largest integer JSON numbers carry exactly (2^53).
+    static let maxExactInteger: Int64 = 9_007_199_254_740_992
 
     init(chain: String, kind: EntryKind, author: String, time: Int64, body: JSONValue, signature: [UInt8]) throws(LedgerError) {
         self.chain = chain

@@ -53,7 +53,7 @@ public enum Threshold: Hashable, Sendable, CustomStringConvertible {
     public func needed(eligible: Int) -> Int {
         switch self {
         case .count(let n): n
-        case .fraction(let p, let q): (p * eligible + q - 1) / q
+        case .fraction(let p, let q): (p * min(eligible, 1_000_000) + q - 1) / q
         case .majority: eligible / 2 + 1
         }
     }
@@ -71,8 +71,8 @@ public enum Threshold: Hashable, Sendable, CustomStringConvertible {
         case .string("majority"): self = .majority
         case .string(let text) where text.contains("/"):
             let parts = text.split(separator: "/")
-            guard parts.count == 2, let p = Int(parts[0]), let q = Int(parts[1]), p > 0, q > 0, p <= q else {
-                throw LedgerError(.malformedGenesis, "\(context) threshold \"\(text.prefix(20))\" is not a fraction p/q with 0 < p <= q")
+            guard parts.count == 2, let p = Int(parts[0]), let q = Int(parts[1]), p > 0, q > 0, p <= q, q <= 1000 else {
+                throw LedgerError(.malformedGenesis, "\(context) threshold \"\(text.prefix(20))\" is not a fraction p/q with 0 < p <= q <= 1000")
             }
             self = .fraction(p, q)
         case .number(let d) where d == d.rounded() && d >= 1 && d <= 10_000:

@@ -11,6 +11,8 @@ import Foundation
 /// other chain's registered policy (log key, witness keys, quorum).
 public struct RecordBundle: Hashable, Sendable {
     public var entries: [Entry]
+    /// Each entry's position on its chain.
+    public var indices: [LeafIndex]
     public var checkpoint: Checkpoint
 
     /// Most records in one bundle.
@@ -59,6 +61,7 @@ public struct RecordBundle: Hashable, Sendable {
         let records = try r.array("records", maxCount: RecordBundle.maxRecords)
         guard !records.isEmpty else { throw r.fail("records", "is empty") }
         var entries: [Entry] = []
+        var indices: [LeafIndex] = []
         for (i, record) in records.enumerated() {
             let rr = try FieldReader(record, context: "\(r.context).records[\(i)]", allowed: ["entry", "index", "proof"])
             guard let bytes = Data(base64Encoded: try rr.string("entry", maxLength: Entry.maxSize * 2)) else {
@@ -81,8 +84,10 @@ public struct RecordBundle: Hashable, Sendable {
                 throw LedgerError(.rejectedEntry, "\(rr.context) is not in \(link.origin.prefix(100)) at size \(evaluation.checkpoint.size): \(error.message)")
             }
             entries.append(entry)
+            indices.append(LeafIndex(UInt64(index)))
         }
         self.entries = entries
+        self.indices = indices
         self.checkpoint = evaluation.checkpoint
     }
 }

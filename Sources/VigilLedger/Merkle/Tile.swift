@@ -28,9 +28,11 @@ public struct TileID: Hashable, Sendable, CustomStringConvertible {
     /// Whether this tile has all 256 hashes.
     public var isFull: Bool { width == TileID.fullWidth }
 
-    /// The tree nodes whose hashes the tile holds, left to right.
+    /// The tree nodes whose hashes the tile holds, left to right. Tiles above level 7 would
+    /// cover more than 2^64 leaves, so they hold no nodes of any tree.
     public var nodes: [NodeID] {
-        let first = index &* UInt64(TileID.fullWidth)
+        guard level < 8, index <= UInt64.max / UInt64(TileID.fullWidth) else { return [] }
+        let first = index * UInt64(TileID.fullWidth)
         return (0..<UInt64(width)).map { NodeID(level: level &* TileID.height, index: first + $0) }
     }
 

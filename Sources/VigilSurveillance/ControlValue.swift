@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// A parsed JSON value, for control lists whose keys and types are checked one by one.
-public enum JSONValue: Sendable, Hashable, Decodable {
+public enum ControlValue: Sendable, Hashable, Decodable {
     /// `null`
     case null
     /// `true` / `false`
@@ -11,9 +11,9 @@ public enum JSONValue: Sendable, Hashable, Decodable {
     /// A string.
     case string(String)
     /// An array.
-    case array([JSONValue])
+    case array([ControlValue])
     /// An object.
-    case object([String: JSONValue])
+    case object([String: ControlValue])
 
     /// Decodes any JSON value.
     public init(from decoder: any Decoder) throws {
@@ -26,10 +26,10 @@ public enum JSONValue: Sendable, Hashable, Decodable {
             self = .number(d)
         } else if let s = try? container.decode(String.self) {
             self = .string(s)
-        } else if let a = try? container.decode([JSONValue].self) {
+        } else if let a = try? container.decode([ControlValue].self) {
             self = .array(a)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            self = .object(try container.decode([String: ControlValue].self))
         }
     }
 
@@ -37,7 +37,7 @@ public enum JSONValue: Sendable, Hashable, Decodable {
     /// - Throws: `SurveillanceError(.invalidControl)` if the text is not valid JSON.
     public init(parsing text: String) throws {
         do {
-            self = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            self = try JSONDecoder().decode(ControlValue.self, from: Data(text.utf8))
         } catch {
             throw SurveillanceError(.invalidControl, "control is not valid JSON: \(error)")
         }
