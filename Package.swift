@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -32,8 +34,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "VigilStore",
+            dependencies: [
+                "VigilLedger",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "VigilTestSupport",
-            dependencies: ["VigilLedger"],
+            dependencies: ["VigilLedger", "VigilStore"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -53,6 +64,22 @@ let package = Package(
                 "VigilTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VigilStoreTests",
+            dependencies: [
+                "VigilLedger", "VigilStore", "VigilTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VigilPostgresTests",
+            dependencies: [
+                "VigilLedger", "VigilStore", "VigilTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSettings
         ),
