@@ -60,7 +60,9 @@ public struct Policy: Hashable, Sendable {
         }
         // Names are opaque octet strings (tlog-policy): compare bytes, not Unicode strings.
         var names = Set<[UInt8]>()
-        var publicKeys = Set<[UInt8]>()
+        // Duplicate logs and duplicate witnesses are not allowed (the same key may serve as a
+        // log and as a witness: a Vigil node signs checkpoints as leader and cosigns as witness).
+        var publicKeys: [SignatureType: Set<[UInt8]>] = [:]
         var quorumSeen = false
         for (n, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = n + 1
@@ -71,7 +73,7 @@ public struct Policy: Hashable, Sendable {
                 let key: VerifierKey
                 do { key = try VerifierKey(text) } catch { throw fail(error.message) }
                 guard key.type == type else { throw fail("key \(key.name) is of type \(key.type), want \(type)") }
-                guard publicKeys.insert(key.publicKey).inserted else { throw fail("duplicate key \(key.name)+\(key.keyID)") }
+                guard publicKeys[type, default: []].insert(key.publicKey).inserted else { throw fail("duplicate key \(key.name)+\(key.keyID)") }
                 return key
             }
             func newName(_ name: String) throws(LedgerError) {

@@ -183,6 +183,11 @@ public struct SignerKey: Sendable, CustomStringConvertible {
         try! SignerKey(name: name, type: type, seed: Array(key.rawRepresentation))
     }
 
+    /// The same key under another name (a node's key as its chain's checkpoint signer).
+    public func renamed(_ name: String) throws(LedgerError) -> SignerKey {
+        try SignerKey(name: name, type: type, seed: Array(key.rawRepresentation))
+    }
+
     /// The signer key text. It holds the private key: store it with mode 0600.
     public var text: String {
         "PRIVATE+KEY+\(name)+\(verifierKey.keyID)+" + Data([type.rawValue] + Array(key.rawRepresentation)).base64EncodedString()

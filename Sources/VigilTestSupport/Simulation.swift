@@ -1,0 +1,283 @@
+public import VigilLedger
+
+/// A deterministic simulation of one chain's nodes running ``NodeMachine`` over a faulty network:
+/// message loss, duplication, reordering and delay, crashes with restart from what was
+/// persisted, partitions, and a Byzantine witness that sends garbage. Everything is driven by a
+/// seeded generator, so a failing seed replays exactly.
+///
+/// Safety invariants are checked after every step; liveness at the end, once the faults stop.
+public struct Simulation {
+    /// Which faults to inject until ``faultsEnd``.
+    public struct Faults: Sendable {
+        public var dropRate = 0.1
+        public var duplicateRate = 0.05
+        public var maxDelay: Int64 = 3
+        public var crashRate = 0.02
+        public var partitions = true
+        /// A witness that answers proposals with invalid cosignatures and false conflicts.
+        public var byzantineWitness = true
+        public init() {}
+    }
+
+    public struct Report: Sendable, CustomStringConvertible {
+        public var seed: UInt64
+        public var violations: [String]
+        public var submitted: Int
+        public var committedEverywhere: Bool
+        public var finalSizes: [String: UInt64]
+        public var description: String {
+            "seed \(seed): \(violations.isEmpty ? "ok" : violations.joined(separator: "; ")), submitted \(submitted), "
+                + "committed everywhere \(committedEverywhere), final sizes \(finalSizes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"
+        }
+    }
+
+    struct InFlight {
+        var at: Int64
+        var from: String
+        var to: String
+        var message: NodeMessage
+    }
+
+    public static let origin = "vigil.example/sim"
+    public static let names = ["cdc.district", "clinic.hill", "clinic.river", "community.a"]
+    public static let leader = "clinic.river"
+    public static let byzantine = "community.a"
+
+    let seed: UInt64
+    var random: SeededGenerator
+    var faults: Faults
+    public let faultsEnd: Int64
+    public let horizon: Int64
+    var now: Int64 = 0
+    var machines: [String: NodeMachine] = [:]
+    var persisted: [String: NodeMachine.Durable] = [:]
+    var crashedUntil: [String: Int64] = [:]
+    var partitionUntil: Int64 = -1
+    var isolated: Set<String> = []
+    var network: [InFlight] = []
+    let genesis: Entry
+    var submitted: [Entry] = []
+    var invalid: [Entry] = []
+    var finals: [UInt64: Hash] = [:]
+    var committedPrefix: [String: [EntryHash]] = [:]
+    var violations: [String] = []
+
+    public init(seed: UInt64, faults: Faults = Faults(), faultsEnd: Int64 = 60, horizon: Int64 = 150) throws {
+        self.seed = seed
+        self.random = SeededGenerator(seed: seed)
+        self.faults = faults
+        self.faultsEnd = faultsEnd
+        self.horizon = horizon
+        let members = Self.names.map { ChainFixture.member($0, $0 == "cdc.district" ? .supervisor : .member) }
+        let genesis = try Entry.sign(
+            chain: Self.origin, kind: .config, author: ChainFixture.key(for: Self.leader), time: 0,
+            body: Genesis(origin: Self.origin, members: members, leader: Self.leader).json)
+        self.genesis = genesis
+        for name in Self.names {
+            machines[name] = try NodeMachine(name: name, key: ChainFixture.key(for: name), genesis: genesis)
+            committedPrefix[name] = [genesis.hash]
+        }
+    }
+
+    var honest: [String] { Self.names.filter { !(faults.byzantineWitness && $0 == Self.byzantine) } }
+
+    /// Runs to the horizon: random submissions until the faults end, then healing.
+    public mutating func run(submissions: Int = 12) -> Report {
+        let submitTimes = (0..<submissions).map { _ in Int64.random(in: 1...max(2, faultsEnd), using: &random) }.sorted()
+        var next = 0
+        while now <= horizon {
+            while next < submitTimes.count, submitTimes[next] <= now {
+                submitOne(number: next)
+                next += 1
+            }
+            step()
+            now += 1
+        }
+        checkLiveness()
+        return Report(
+            seed: seed, violations: violations, submitted: submitted.count,
+            committedEverywhere: violations.allSatisfy { !$0.hasPrefix("liveness") },
+            finalSizes: Dictionary(uniqueKeysWithValues: honest.map { ($0, machines[$0]!.committedSize.rawValue) }))
+    }
+
+    mutating func submitOne(number: Int) {
+        let author = Self.names[Int(random.next() % UInt64(Self.names.count))]
+        let nationalID = "sim-\(seed)-\(number)"
+        if random.next() % 10 == 0 {
+            // An entry by an outsider: every node must refuse it.
+            let outsider = ChainFixture.key(for: "outsider")
+            if let entry = try? Entry.sign(chain: Self.origin, kind: .proposal, author: outsider, time: now, body: [
+                "subject": "suspected-case", "data": ChainFixture.suspectedCase(nationalID: nationalID),
+            ]) {
+                invalid.append(entry)
+                deliverLocal(entry, to: author)
+            }
+            return
+        }
+        guard let entry = try? Entry.sign(chain: Self.origin, kind: .proposal, author: ChainFixture.key(for: author), time: now, body: [
+            "subject": "suspected-case", "data": ChainFixture.suspectedCase(nationalID: nationalID),
+        ]) else { return }
+        submitted.append(entry)
+        deliverLocal(entry, to: author)
+    }
+
+    mutating func deliverLocal(_ entry: Entry, to name: String) {
+        guard isUp(name), !(faults.byzantineWitness && name == Self.byzantine) else {
+            // A crashed or Byzantine node's client retries with an honest node.
+            let other = honest.first { isUp($0) } ?? Self.leader
+            if isUp(other) { perform(other, machines[other]!.submit(entry, now: now), persisting: true) }
+            return
+        }
+        var machine = machines[name]!
+        let effects = machine.submit(entry, now: now)
+        machines[name] = machine
+        perform(name, effects, persisting: true)
+    }
+
+    mutating func resubmitUncommitted() {
+        let committed = Set(machines[Self.leader]!.entries.prefix(Int(machines[Self.leader]!.committedSize.rawValue)).map(\.hash))
+        let up = honest.filter { isUp($0) }
+        guard !up.isEmpty else { return }
+        for entry in submitted where !committed.contains(entry.hash) {
+            deliverLocal(entry, to: up[Int(random.next() % UInt64(up.count))])
+        }
+    }
+
+    func isUp(_ name: String) -> Bool { (crashedUntil[name] ?? -1) < now }
+
+    mutating func step() {
+        let faulty = now < faultsEnd
+        // Crashes (never the Byzantine node, which stays as it is) and restarts.
+        for name in honest {
+            if let until = crashedUntil[name], until == now { restart(name) }
+            if faulty, isUp(name), Double(random.next() % 10_000) / 10_000 < faults.crashRate {
+                crashedUntil[name] = min(faultsEnd, now + Int64.random(in: 3...15, using: &random))
+            }
+        }
+        if faulty, faults.partitions, now > partitionUntil, random.next() % 40 == 0 {
+            partitionUntil = now + Int64.random(in: 3...10, using: &random)
+            isolated = [Self.names[Int(random.next() % UInt64(Self.names.count))]]
+        }
+        if now > partitionUntil { isolated = [] }
+        // Clients resubmit what is not committed yet (idempotent), as authors do (DESIGN §3.3).
+        if now % 7 == 0 { resubmitUncommitted() }
+        // Deliver what is due, in a random order.
+        var due = network.filter { $0.at <= now }
+        network.removeAll { $0.at <= now }
+        due.shuffle(using: &random)
+        for message in due { deliver(message) }
+        for name in Self.names where isUp(name) && !(faults.byzantineWitness && name == Self.byzantine) {
+            var machine = machines[name]!
+            let effects = machine.tick(now: now)
+            machines[name] = machine
+            perform(name, effects, persisting: true)
+        }
+        checkSafety()
+    }
+
+    mutating func restart(_ name: String) {
+        crashedUntil[name] = nil
+        if let machine = try? NodeMachine(name: name, key: ChainFixture.key(for: name), genesis: genesis, durable: persisted[name]) {
+            machines[name] = machine
+        } else {
+            violations.append("safety: \(name) cannot restart from what it persisted")
+        }
+        // Whatever it had committed must still be there.
+        let entries = machines[name]!.entries.map(\.hash)
+        if !entries.starts(with: committedPrefix[name]!) { violations.append("safety: \(name) lost committed entries in a crash") }
+    }
+
+    mutating func deliver(_ message: InFlight) {
+        guard isUp(message.to) else { return }
+        if isolated.contains(message.to) != isolated.contains(message.from) { return }
+        if faults.byzantineWitness && message.to == Self.byzantine {
+            byzantineAnswer(to: message)
+            return
+        }
+        var machine = machines[message.to]!
+        let effects = machine.receive(message.message, from: message.from, now: now)
+        machines[message.to] = machine
+        perform(message.to, effects, persisting: true)
+    }
+
+    mutating func byzantineAnswer(to message: InFlight) {
+        guard case .propose(let proposal) = message.message else { return }
+        let key = ChainFixture.key(for: Self.byzantine).withType(.cosignature)
+        let garbage = NoteSignature(name: Self.byzantine, keyID: key.verifierKey.keyID, signature: (0..<72).map { _ in UInt8.random(in: 0...255, using: &random) })
+        send(from: Self.byzantine, to: message.from, .cosign(size: TreeSize(random.next() % 50), signature: garbage))
+        send(from: Self.byzantine, to: message.from, .conflict(size: TreeSize(random.next() % 50)))
+        if random.next() % 2 == 0, let signature = try? key.sign(text: Array("forged\n".utf8), timestamp: 1) {
+            send(from: Self.byzantine, to: message.from, .cosign(size: proposal.request.checkpoint.signatures.isEmpty ? 0 : 1, signature: signature))
+        }
+    }
+
+    mutating func perform(_ name: String, _ effects: [NodeEffect], persisting: Bool) {
+        for effect in effects {
+            switch effect {
+            case .persist:
+                persisted[name] = machines[name]!.durable
+            case .send(let to, let message):
+                send(from: name, to: to, message)
+            case .commit(let size, let note):
+                guard let checkpoint = try? Checkpoint(text: note.text) else { continue }
+                if let known = finals[size.rawValue], known != checkpoint.root {
+                    violations.append("safety: two final checkpoints of size \(size) with different roots")
+                }
+                finals[size.rawValue] = checkpoint.root
+                let prefix = machines[name]!.entries.prefix(Int(size.rawValue)).map(\.hash)
+                if !prefix.starts(with: committedPrefix[name]!) { violations.append("safety: \(name) committed a history that drops committed entries") }
+                committedPrefix[name] = prefix
+            case .refused:
+                break
+            }
+        }
+    }
+
+    mutating func send(from: String, to: String, _ message: NodeMessage) {
+        let faulty = now < faultsEnd
+        if faulty, Double(random.next() % 10_000) / 10_000 < faults.dropRate { return }
+        let delay = faulty ? Int64.random(in: 0...faults.maxDelay, using: &random) : 0
+        network.append(InFlight(at: now + 1 + delay, from: from, to: to, message: message))
+        if faulty, Double(random.next() % 10_000) / 10_000 < faults.duplicateRate {
+            network.append(InFlight(at: now + 1 + Int64.random(in: 0...faults.maxDelay, using: &random), from: from, to: to, message: message))
+        }
+    }
+
+    /// Safety: honest nodes agree on every final root; committed prefixes agree pairwise;
+    /// nothing invalid is ever replicated.
+    mutating func checkSafety() {
+        for name in honest {
+            let machine = machines[name]!
+            for (size, root) in finals where size <= machine.size.rawValue {
+                var store = InMemoryHashStore()
+                store.append(contentsOf: machine.entries.map(\.hash))
+                if (try? MerkleProof.root(size: TreeSize(size), store: store)) != root {
+                    violations.append("safety: \(name) holds a history whose root at final size \(size) differs")
+                }
+            }
+            if machine.entries.contains(where: { entry in invalid.contains { $0.hash == entry.hash } }) {
+                violations.append("safety: \(name) replicated an invalid entry")
+            }
+        }
+        let prefixes = honest.map { committedPrefix[$0]! }
+        for a in prefixes { for b in prefixes where !(a.starts(with: b) || b.starts(with: a)) {
+            violations.append("safety: two honest nodes committed different histories")
+        } }
+        if violations.count > 20 { violations = Array(violations.prefix(20)) }
+    }
+
+    /// Liveness: once faults stop, every valid submission is committed on every honest node,
+    /// and honest nodes at the same size have the same state digest.
+    mutating func checkLiveness() {
+        for name in honest {
+            let machine = machines[name]!
+            let committed = Set(machine.entries.prefix(Int(machine.committedSize.rawValue)).map(\.hash))
+            let missing = submitted.filter { !committed.contains($0.hash) }
+            if !missing.isEmpty { violations.append("liveness: \(name) has \(missing.count) of \(submitted.count) submissions uncommitted") }
+        }
+        let bySize = Dictionary(grouping: honest, by: { machines[$0]!.size })
+        for (_, group) in bySize where Set(group.map { machines[$0]!.replica.digest }).count > 1 {
+            violations.append("safety: honest nodes of equal size have different state digests")
+        }
+    }
+}
