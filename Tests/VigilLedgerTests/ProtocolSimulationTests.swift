@@ -60,4 +60,25 @@ import VigilTestSupport
         #expect(effects.allSatisfy { if case .refused = $0 { true } else { false } })
         #expect(witness.durable.witness == nil)
     }
+
+    @Test func entriesDatedFarAheadOfTheClockAreRefused() throws {
+        let members = Simulation.names.map { ChainFixture.member($0, $0 == "cdc.district" ? .supervisor : .member) }
+        let genesis = try Entry.sign(
+            chain: Simulation.origin, kind: .config, author: ChainFixture.key(for: Simulation.leader), time: 0,
+            body: Genesis(origin: Simulation.origin, members: members, leader: Simulation.leader).json)
+        var leader = try NodeMachine(name: Simulation.leader, key: ChainFixture.key(for: Simulation.leader), genesis: genesis)
+        let future = try Entry.sign(
+            chain: Simulation.origin, kind: .proposal, author: ChainFixture.key(for: "clinic.hill"), time: 100_000,
+            body: ["subject": "suspected-case", "data": ChainFixture.suspectedCase(nationalID: "future")])
+        let refused = leader.submit(future, now: 1_000)
+        #expect(refused.contains { if case .refused(let reason) = $0 { reason.contains("ahead of this node's clock") } else { false } })
+        #expect(leader.size == 1)
+        // Within the allowed skew it is sequenced.
+        let soon = try Entry.sign(
+            chain: Simulation.origin, kind: .proposal, author: ChainFixture.key(for: "clinic.hill"), time: 1_300,
+            body: ["subject": "suspected-case", "data": ChainFixture.suspectedCase(nationalID: "soon")])
+        let accepted = leader.submit(soon, now: 1_000)
+        #expect(accepted.contains { if case .send(_, .propose) = $0 { true } else { false } })
+        #expect(leader.size == 2)
+    }
 }

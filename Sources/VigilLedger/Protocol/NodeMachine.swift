@@ -61,6 +61,9 @@ public struct NodeMachine: Sendable {
     public var batchSize = 64
     /// Seconds before an unanswered proposal or submission is sent again.
     public var retryInterval: Int64 = 2
+    /// How far ahead of this node's clock an entry's time may be. The chain's clock is the latest
+    /// entry time, so an entry dated far in the future would expire every pending proposal.
+    public var maxClockSkew: Int64 = 600
     /// Seconds between a witness's checks with the leader for final checkpoints it missed.
     public var syncInterval: Int64 = 5
     private var lastSync: Int64 = 0
@@ -143,6 +146,7 @@ public struct NodeMachine: Sendable {
     /// An entry from this node's own application (or a client).
     public mutating func submit(_ entry: Entry, now: Int64) -> [NodeEffect] {
         guard !durable.entries.contains(where: { $0.hash == entry.hash }) else { return [] }
+        if let problem = timeProblem(entry, now: now) { return [.refused(problem)] }
         var probe = replica
         do { try probe.apply(entry) } catch { return [.refused("entry \(entry.hash.hex.prefix(12)): \(error.message)")] }
         if isLeader { return enqueue(entry, now: now) }
@@ -199,8 +203,15 @@ public struct NodeMachine: Sendable {
 
     // MARK: Leader
 
+    /// Why an entry's time is not acceptable at `now`, if it is not.
+    private func timeProblem(_ entry: Entry, now: Int64) -> String? {
+        entry.time > now &+ maxClockSkew
+            ? "entry \(entry.hash.hex.prefix(12)) is dated \(entry.time - now) s ahead of this node's clock (at most \(maxClockSkew))" : nil
+    }
+
     private mutating func enqueue(_ entry: Entry, now: Int64) -> [NodeEffect] {
         guard !durable.entries.contains(where: { $0.hash == entry.hash }), !queue.contains(where: { $0.hash == entry.hash }) else { return [] }
+        if let problem = timeProblem(entry, now: now) { return [.refused(problem)] }
         var state = speculative ?? replica
         do { try state.apply(entry) } catch { return [.refused("entry \(entry.hash.hex.prefix(12)): \(error.message)")] }
         speculative = state
@@ -290,6 +301,7 @@ public struct NodeMachine: Sendable {
                 return LedgerError(.badProof, "entries do not extend this replica of size \(self.size)")
             }
             for entry in proposal.entries {
+                if let problem = self.timeProblem(entry, now: now) { return LedgerError(.rejectedEntry, problem) }
                 do throws(LedgerError) { try next.apply(entry) } catch { return error }
                 nextTree.append(entry.hash)
             }
