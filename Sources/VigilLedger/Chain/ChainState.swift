@@ -119,6 +119,9 @@ public struct ChainState: Sendable {
 
     public var origin: String { genesis.origin }
 
+    /// Whether the entry with this hash is on the chain.
+    public func contains(entry hash: EntryHash) -> Bool { seen.contains(hash) }
+
     /// The state after the genesis entry.
     /// - Throws: ``LedgerError/Code/malformedGenesis`` or ``LedgerError/Code/rejectedEntry``.
     public init(genesis entry: Entry) throws(LedgerError) {

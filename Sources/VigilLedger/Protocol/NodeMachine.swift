@@ -145,11 +145,14 @@ public struct NodeMachine: Sendable {
 
     /// An entry from this node's own application (or a client).
     public mutating func submit(_ entry: Entry, now: Int64) -> [NodeEffect] {
-        guard !durable.entries.contains(where: { $0.hash == entry.hash }) else { return [] }
+        guard !replica.contains(entry: entry.hash) else { return [] }
         if let problem = timeProblem(entry, now: now) { return [.refused(problem)] }
-        var probe = replica
-        do { try probe.apply(entry) } catch { return [.refused("entry \(entry.hash.hex.prefix(12)): \(error.message)")] }
         if isLeader { return enqueue(entry, now: now) }
+        // Checks that do not depend on entries still in flight; the leader validates the rest
+        // against its speculative state (a vote may follow a proposal not yet replicated here).
+        guard entry.chain == origin, let author = replica.members[entry.author], author.votes, entry.isSigned(by: author.key) else {
+            return [.refused("entry \(entry.hash.hex.prefix(12)) is not signed by a voting member of \(origin.prefix(100))")]
+        }
         waiting[entry.hash] = (entry, now)
         return [.send(to: replica.leader, .submit(entry))]
     }
@@ -210,7 +213,7 @@ public struct NodeMachine: Sendable {
     }
 
     private mutating func enqueue(_ entry: Entry, now: Int64) -> [NodeEffect] {
-        guard !durable.entries.contains(where: { $0.hash == entry.hash }), !queue.contains(where: { $0.hash == entry.hash }) else { return [] }
+        guard !replica.contains(entry: entry.hash), !queue.contains(where: { $0.hash == entry.hash }) else { return [] }
         if let problem = timeProblem(entry, now: now) { return [.refused(problem)] }
         var state = speculative ?? replica
         do { try state.apply(entry) } catch { return [.refused("entry \(entry.hash.hex.prefix(12)): \(error.message)")] }
@@ -229,7 +232,7 @@ public struct NodeMachine: Sendable {
         var state = replica
         var newTree = tree
         var appended: [Entry] = []
-        for entry in batch where !durable.entries.contains(where: { $0.hash == entry.hash }) {
+        for entry in batch where !replica.contains(entry: entry.hash) {
             guard (try? state.apply(entry)) != nil else { continue }
             newTree.append(entry.hash)
             appended.append(entry)
