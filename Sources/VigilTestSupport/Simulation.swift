@@ -1,4 +1,4 @@
-public import VigilLedger
+import VigilLedger
 
 /// A deterministic simulation of one chain's nodes running ``NodeMachine`` over a faulty network:
 /// message loss, duplication, reordering and delay, crashes with restart from what was

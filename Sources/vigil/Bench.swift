@@ -17,20 +17,6 @@ struct Bench: ParsableCommand {
 
 /// Timing helpers shared by the benchmarks.
 enum Timing {
-    /// Runs `body` `repetitions` times and returns the median of the per-run rates (`work` units
-    /// per second).
-    static func medianRate(repetitions: Int, work: Double, _ body: () -> Void) -> Double {
-        var rates: [Double] = []
-        let clock = ContinuousClock()
-        for _ in 0..<repetitions {
-            let elapsed = clock.measure(body)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            rates.append(work / seconds)
-        }
-        rates.sort()
-        return rates[rates.count / 2]
-    }
-
     /// The rate of one run of `body`.
     static func rate(work: Double, _ body: () -> Void) -> Double {
         let elapsed = ContinuousClock().measure(body)
@@ -302,15 +288,15 @@ struct Limit {
     /// A dependent chain of xorshift steps: one step per iteration, nothing to vectorise.
     static var plainLoop: Limit {
         Limit(name: "plain loop") {
-        Timing.rate(work: 100_000_000) {
-            var x = opaque(UInt64(0x2545_F491_4F6C_DD1D))
-            for _ in 0..<100_000_000 {
-                x ^= x << 13
-                x ^= x >> 7
-                x ^= x << 17
+            Timing.rate(work: 100_000_000) {
+                var x = opaque(UInt64(0x2545_F491_4F6C_DD1D))
+                for _ in 0..<100_000_000 {
+                    x ^= x << 13
+                    x ^= x >> 7
+                    x ^= x << 17
+                }
+                blackHole(x)
             }
-            blackHole(x)
-        }
         }
     }
 

@@ -36,7 +36,7 @@ public struct Checkpoint: Hashable, Sendable {
         guard lines.count >= 3 else {
             throw LedgerError(.malformedCheckpoint, "checkpoint has \(lines.count) lines, need origin, size and root")
         }
-        guard let size = TileID.decimal(lines[1]) else {
+        guard let size = StrictDecimal.parse(lines[1]) else {
             throw LedgerError(.malformedCheckpoint, "tree size \"\(lines[1].prefix(30))\" is not a decimal without leading zeroes")
         }
         let root: Hash

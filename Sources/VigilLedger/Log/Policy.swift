@@ -107,7 +107,7 @@ public struct Policy: Hashable, Sendable {
                 case "all": threshold = members.count
                 case "any": threshold = 1
                 default:
-                    guard let k = TileID.decimal(Substring(fields[2])), k >= 1, k <= UInt64(members.count) else {
+                    guard let k = StrictDecimal.parse(Substring(fields[2])), k >= 1, k <= UInt64(members.count) else {
                         throw fail("threshold \(fields[2].prefix(20)) is not all, any or a number from 1 to \(members.count)")
                     }
                     threshold = Int(k)

@@ -71,7 +71,7 @@ public struct TlogProof: Hashable, Sendable {
             extra = nil
         }
         guard let indexLine = lines.first, indexLine.hasPrefix("index "),
-            let index = TileID.decimal(indexLine.dropFirst(6))
+            let index = StrictDecimal.parse(indexLine.dropFirst(6))
         else {
             throw LedgerError(.malformedProofFile, "missing line \"index N\" (decimal, no leading zeroes)")
         }

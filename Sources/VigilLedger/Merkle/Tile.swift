@@ -93,7 +93,7 @@ public struct TileID: Hashable, Sendable, CustomStringConvertible {
         guard parts.count >= 3, parts[0] == "tile", parts[1] != "entries" else {
             throw LedgerError(.malformedTile, "not a hash tile path: \(path.prefix(100))")
         }
-        guard let level = TileID.decimal(parts[1]), level <= 63 else {
+        guard let level = StrictDecimal.parse(parts[1]), level <= 63 else {
             throw LedgerError(.malformedTile, "bad tile level \(parts[1].prefix(20))")
         }
         let (index, width) = try TileID.decode(parts[2...])
@@ -133,7 +133,7 @@ public struct TileID: Hashable, Sendable, CustomStringConvertible {
         var width = fullWidth
         // A partial tile ends in "<NNN>.p/<W>".
         if elements.count >= 2, elements[elements.count - 2].hasSuffix(".p") {
-            guard let w = decimal(elements.removeLast()), w >= 1, w < UInt64(fullWidth) else {
+            guard let w = StrictDecimal.parse(elements.removeLast()), w >= 1, w < UInt64(fullWidth) else {
                 throw LedgerError(.malformedTile, "bad partial tile width in \(parts.joined(separator: "/").prefix(100))")
             }
             width = Int(w)
@@ -166,13 +166,5 @@ public struct TileID: Hashable, Sendable, CustomStringConvertible {
             throw LedgerError(.malformedTile, "tile path \(parts.joined(separator: "/").prefix(100)) is not in canonical form \(canonical)")
         }
         return (index, width)
-    }
-
-    /// A decimal without leading zeroes (except "0").
-    static func decimal(_ text: Substring) -> UInt64? {
-        guard !text.isEmpty, text.utf8.allSatisfy({ (48...57).contains($0) }),
-            text == "0" || text.first != "0"
-        else { return nil }
-        return UInt64(text)
     }
 }

@@ -72,3 +72,14 @@ extension NodeID {
         }
     }
 }
+
+/// The number rule shared by the C2SP text formats (tile paths, checkpoints, policies, proofs,
+/// witness requests): ASCII decimal digits with no leading zeroes (except "0"), fitting in 64 bits.
+enum StrictDecimal {
+    static func parse(_ text: Substring) -> UInt64? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (48...57).contains($0) }),
+            text == "0" || text.first != "0"
+        else { return nil }
+        return UInt64(text)
+    }
+}

@@ -28,7 +28,7 @@ public struct AddCheckpointRequest: Hashable, Sendable {
             throw LedgerError(.malformedProofFile, "request head is not UTF-8")
         }
         var lines = head.split(separator: "\n", omittingEmptySubsequences: false)[...]
-        guard let first = lines.popFirst(), first.hasPrefix("old "), let old = TileID.decimal(first.dropFirst(4)) else {
+        guard let first = lines.popFirst(), first.hasPrefix("old "), let old = StrictDecimal.parse(first.dropFirst(4)) else {
             throw LedgerError(.malformedProofFile, "first line must be \"old N\" (decimal, no leading zeroes)")
         }
         guard lines.count <= AddCheckpointRequest.maxProofLines else {
