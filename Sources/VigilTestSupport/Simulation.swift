@@ -61,6 +61,8 @@ public struct Simulation {
     var finals: [UInt64: Hash] = [:]
     var committedPrefix: [String: [EntryHash]] = [:]
     var violations: [String] = []
+    /// When set, every delivered message and notable effect is recorded here (for a failing seed).
+    public var trace: [String]?
 
     public init(seed: UInt64, faults: Faults = Faults(), faultsEnd: Int64 = 60, horizon: Int64 = 150) throws {
         self.seed = seed
@@ -135,7 +137,7 @@ public struct Simulation {
     }
 
     mutating func resubmitUncommitted() {
-        let committed = Set(machines[Self.leader]!.entries.prefix(Int(machines[Self.leader]!.committedSize.rawValue)).map(\.hash))
+        let committed = Set(honest.map { committedPrefix[$0]! }.max { $0.count < $1.count }!)
         let up = honest.filter { isUp($0) }
         guard !up.isEmpty else { return }
         for entry in submitted where !committed.contains(entry.hash) {
@@ -147,6 +149,12 @@ public struct Simulation {
 
     mutating func step() {
         let faulty = now < faultsEnd
+        if trace != nil, now % 10 == 0 {
+            trace!.append("\(now) state: " + Self.names.map { name in
+                let m = machines[name]!
+                return "\(name)[\(isUp(name) ? "" : "down ")v\(m.view)\(m.changing ? "*" : "") c\(m.committedSize) s\(m.size)]"
+            }.joined(separator: " "))
+        }
         // Crashes (never the Byzantine node, which stays as it is) and restarts.
         for name in honest {
             if let until = crashedUntil[name], until == now { restart(name) }
@@ -194,10 +202,29 @@ public struct Simulation {
             byzantineAnswer(to: message)
             return
         }
+        trace?.append("\(now) \(message.from) -> \(message.to): \(Self.describe(message.message))")
         var machine = machines[message.to]!
         let effects = machine.receive(message.message, from: message.from, now: now)
         machines[message.to] = machine
         perform(message.to, effects, persisting: true)
+    }
+
+    static func describe(_ message: NodeMessage) -> String {
+        switch message {
+        case .submit(let entry): "submit \(entry.hash.hex.prefix(8))"
+        case .propose(let proposal): "propose old \(proposal.request.oldSize) +\(proposal.entries.count) \(proposal.request.checkpoint.text.split(separator: "\n").dropFirst().joined(separator: " ").prefix(20))"
+        case .prepare(let view, let size, _): "prepare v\(view) \(size)"
+        case .commit(let certificate): "commit v\(certificate.view) votes \(certificate.votes.count)"
+        case .cosign(let size, _): "cosign \(size)"
+        case .conflict(let size): "conflict \(size)"
+        case .final(let note): "final \(note.text.split(separator: "\n")[1])"
+        case .fetch(let from): "fetch \(from)"
+        case .catchUp(let start, let entries, _): "catchUp \(start) +\(entries.count)"
+        case .viewChange(let change): "viewChange v\(change.view)"
+        case .newView(let newView): "newView v\(newView.view) start \(newView.start) +\(newView.entries.count)"
+        case .fetchPrepared(let from, let size): "fetchPrepared \(from)..\(size)"
+        case .prepared(let start, let entries): "prepared \(start) +\(entries.count)"
+        }
     }
 
     mutating func byzantineAnswer(to message: InFlight) {
@@ -227,8 +254,10 @@ public struct Simulation {
                 let prefix = machines[name]!.entries.prefix(Int(size.rawValue)).map(\.hash)
                 if !prefix.starts(with: committedPrefix[name]!) { violations.append("safety: \(name) committed a history that drops committed entries") }
                 committedPrefix[name] = prefix
-            case .refused:
-                break
+            case .refused(let reason):
+                trace?.append("\(now) \(name) refused: \(reason)")
+            case .viewChanged(let view, let leader):
+                trace?.append("\(now) \(name) view \(view) leader \(leader)")
             }
         }
     }

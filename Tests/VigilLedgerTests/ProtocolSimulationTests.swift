@@ -82,3 +82,13 @@ import VigilTestSupport
         #expect(leader.size == 2)
     }
 }
+
+/// `VIGIL_SIM_TRACE=<seed>` prints the message trace of one run.
+@Test func traceOneSeed() throws {
+    guard let seed = ProcessInfo.processInfo.environment["VIGIL_SIM_TRACE"].flatMap(UInt64.init) else { return }
+    var simulation = try Simulation(seed: seed)
+    simulation.trace = []
+    let report = simulation.run()
+    print(simulation.trace!.joined(separator: "\n"))
+    print(report)
+}
