@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
+        .executable(name: "vigil-sim", targets: ["vigil-sim"]),
         .library(name: "VigilLedger", targets: ["VigilLedger"]),
         .library(name: "VigilSurveillance", targets: ["VigilSurveillance"]),
     ],
@@ -43,8 +44,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "VigilSimulation",
+            dependencies: ["VigilLedger"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "VigilTestSupport",
-            dependencies: ["VigilLedger", "VigilStore"],
+            dependencies: ["VigilLedger", "VigilStore", "VigilSimulation"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "vigil-sim",
+            dependencies: [
+                "VigilLedger",
+                "VigilSimulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(

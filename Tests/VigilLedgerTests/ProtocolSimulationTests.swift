@@ -3,7 +3,7 @@ import Testing
 import VigilLedger
 import VigilTestSupport
 
-/// The node protocol's normal case in the deterministic simulator: safety after every step,
+/// The node protocol in the deterministic simulator: safety after every step,
 /// liveness once the faults stop. A failing seed prints itself; replay it with
 /// `VIGIL_SIM_SEED=<seed> swift test --filter ProtocolSimulationTests`.
 @Suite struct ProtocolSimulationTests {
@@ -42,6 +42,35 @@ import VigilTestSupport
             #expect(report.violations.isEmpty, "replay with VIGIL_SIM_SEED=\(seed): \(report)")
             #expect(report.submitted > 0)
         }
+    }
+
+    @Test(arguments: chunks)
+    func theNextLeaderTakesOverWhenTheLeaderCrashesForever(seeds: [UInt64]) throws {
+        var faults = Simulation.Faults()
+        faults.byzantineWitness = false
+        faults.leaderCrashesForever = true
+        for seed in seeds {
+            var simulation = try Simulation(seed: seed, faults: faults, faultsEnd: 60, horizon: 240)
+            let report = simulation.run()
+            #expect(report.violations.isEmpty, "replay with VIGIL_SIM_SEED=\(seed) (leader crashes forever): \(report)")
+            // Every submission committed without the first leader: a later view did it.
+            #expect(report.views.values.allSatisfy { $0 >= 1 }, "seed \(seed): \(report)")
+        }
+    }
+
+    @Test func aDeadLeaderIsReplacedAndEverySubmissionCommits() throws {
+        var faults = Simulation.Faults()
+        faults.dropRate = 0
+        faults.duplicateRate = 0
+        faults.crashRate = 0
+        faults.partitions = false
+        faults.byzantineWitness = false
+        faults.leaderCrashesForever = true
+        var simulation = try Simulation(seed: 7, faults: faults, faultsEnd: 30, horizon: 200)
+        let report = simulation.run(submissions: 10)
+        #expect(report.violations.isEmpty, "\(report)")
+        #expect(report.finalSizes.values.allSatisfy { $0 == UInt64(report.submitted + 1) }, "\(report)")
+        #expect(report.views.values.allSatisfy { $0 >= 1 }, "\(report)")
     }
 
     @Test func aByzantineLeaderMessageIsRefusedByWitnesses() throws {

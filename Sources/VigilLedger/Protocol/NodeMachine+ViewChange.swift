@@ -48,6 +48,8 @@ extension NodeMachine {
     }
 
     mutating func receiveViewChange(_ change: ViewChange, from sender: String, now: Int64) -> [NodeEffect] {
+        // A retransmission of the view change already held needs no second check.
+        if changes[sender] == change, change.view > durable.view || changing { return tryNewView(now: now) }
         guard change.sender == sender, isValid(change) else {
             return [.refused("view change from \(sender.prefix(60)) does not verify")]
         }

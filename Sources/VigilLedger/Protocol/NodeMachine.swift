@@ -100,6 +100,8 @@ public struct NodeMachine: Sendable {
     var changes: [String: ViewChange] = [:]
     /// The certificate that started the current view, to forward to nodes left behind.
     var installed: NewView?
+    /// Prepare certificates already verified, by digest (they arrive again in every view change).
+    var verifiedCertificates = VerifiedCache()
     /// A new leader waiting for the base's entries.
     var awaitingBase: (view: UInt64, changes: [ViewChange], base: Checkpoint)?
 
@@ -520,6 +522,7 @@ public struct NodeMachine: Sendable {
     /// Whether `certificate` is a valid prepare certificate of this chain: the checkpoint signed
     /// by the leader of its view, and a quorum of valid votes.
     func isValid(_ certificate: PrepareCertificate) -> Checkpoint? {
+        if let known = verifiedCertificates[certificate.digest] { return known }
         guard let leader = committedState.members[leader(of: certificate.view)], let logKey = Self.logKey(of: leader, origin: origin),
             let verified = try? VerifierSet([logKey]).verify(certificate.checkpoint.bytes),
             let checkpoint = try? Checkpoint(text: verified.note.text), checkpoint.origin == origin,
@@ -527,7 +530,9 @@ public struct NodeMachine: Sendable {
         else { return nil }
         let statement = Statement.prepare(origin: origin, view: certificate.view, size: checkpoint.size, root: checkpoint.root)
         let valid = certificate.votes.filter { verify($0.value, of: statement, by: $0.key) }.keys
-        return isQuorum(valid) ? checkpoint : nil
+        guard isQuorum(valid) else { return nil }
+        verifiedCertificates.insert(certificate.digest, checkpoint)
+        return checkpoint
     }
 
     mutating func cosign(_ certificate: PrepareCertificate, from sender: String, now: Int64) -> [NodeEffect] {
@@ -548,6 +553,8 @@ public struct NodeMachine: Sendable {
     // MARK: Finality and catch-up
 
     mutating func learnFinal(_ note: Note, from sender: String, now: Int64) -> [NodeEffect] {
+        // Cheap checks first: most final checkpoints received are already known.
+        guard let claimed = try? Checkpoint(text: note.text), claimed.size > committedSize else { return [] }
         guard let checkpoint = finalCheckpoint(note) else {
             return [.refused("final checkpoint from \(sender.prefix(60)) does not meet the quorum")]
         }
@@ -638,5 +645,16 @@ public struct NodeMachine: Sendable {
         replica = state
         self.tree = tree
         speculative = nil
+    }
+}
+
+/// A small memo of verified prepare certificates: a reference type, so that checking one from a
+/// non-mutating method can still record it. Bounded; cleared when full.
+final class VerifiedCache: @unchecked Sendable {
+    private var items: [Hash: Checkpoint] = [:]
+    subscript(digest: Hash) -> Checkpoint? { items[digest] }
+    func insert(_ digest: Hash, _ checkpoint: Checkpoint) {
+        if items.count >= 256 { items.removeAll(keepingCapacity: true) }
+        items[digest] = checkpoint
     }
 }

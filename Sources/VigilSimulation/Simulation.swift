@@ -14,8 +14,12 @@ public struct Simulation {
         public var maxDelay: Int64 = 3
         public var crashRate = 0.02
         public var partitions = true
-        /// A witness that answers proposals with invalid cosignatures and false conflicts.
+        /// A witness that answers proposals with invalid cosignatures and false conflicts, withholds
+        /// its votes, and lies in view changes (forged locks, signed requests for far views).
         public var byzantineWitness = true
+        /// The first leader crashes at a random time before the faults end and never restarts
+        /// (then it is the one faulty node: use with `byzantineWitness = false`).
+        public var leaderCrashesForever = false
         public init() {}
     }
 
@@ -25,9 +29,12 @@ public struct Simulation {
         public var submitted: Int
         public var committedEverywhere: Bool
         public var finalSizes: [String: UInt64]
+        /// The view each honest node ended in.
+        public var views: [String: UInt64] = [:]
         public var description: String {
             "seed \(seed): \(violations.isEmpty ? "ok" : violations.joined(separator: "; ")), submitted \(submitted), "
-                + "committed everywhere \(committedEverywhere), final sizes \(finalSizes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"
+                + "committed everywhere \(committedEverywhere), final sizes \(finalSizes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), "
+                + "views \(views.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"
         }
     }
 
@@ -58,6 +65,8 @@ public struct Simulation {
     let genesis: Entry
     var submitted: [Entry] = []
     var invalid: [Entry] = []
+    var invalidHashes: Set<EntryHash> = []
+    var checked: [String: (UInt64, UInt64, Int)] = [:]
     var finals: [UInt64: Hash] = [:]
     var committedPrefix: [String: [EntryHash]] = [:]
     var violations: [String] = []
@@ -81,10 +90,15 @@ public struct Simulation {
         }
     }
 
-    var honest: [String] { Self.names.filter { !(faults.byzantineWitness && $0 == Self.byzantine) } }
+    /// The node that never restarts, and when it crashes.
+    var deadLeaderAt: Int64?
+    var honest: [String] {
+        Self.names.filter { !(faults.byzantineWitness && $0 == Self.byzantine) && !(faults.leaderCrashesForever && $0 == Self.leader) }
+    }
 
     /// Runs to the horizon: random submissions until the faults end, then healing.
     public mutating func run(submissions: Int = 12) -> Report {
+        if faults.leaderCrashesForever { deadLeaderAt = Int64.random(in: 2...max(3, faultsEnd), using: &random) }
         let submitTimes = (0..<submissions).map { _ in Int64.random(in: 1...max(2, faultsEnd), using: &random) }.sorted()
         var next = 0
         while now <= horizon {
@@ -99,7 +113,8 @@ public struct Simulation {
         return Report(
             seed: seed, violations: violations, submitted: submitted.count,
             committedEverywhere: violations.allSatisfy { !$0.hasPrefix("liveness") },
-            finalSizes: Dictionary(uniqueKeysWithValues: honest.map { ($0, machines[$0]!.committedSize.rawValue) }))
+            finalSizes: Dictionary(uniqueKeysWithValues: honest.map { ($0, machines[$0]!.committedSize.rawValue) }),
+            views: Dictionary(uniqueKeysWithValues: honest.map { ($0, machines[$0]!.view) }))
     }
 
     mutating func submitOne(number: Int) {
@@ -112,6 +127,7 @@ public struct Simulation {
                 "subject": "suspected-case", "data": ChainFixture.suspectedCase(nationalID: nationalID),
             ]) {
                 invalid.append(entry)
+                invalidHashes.insert(entry.hash)
                 deliverLocal(entry, to: author)
             }
             return
@@ -145,7 +161,10 @@ public struct Simulation {
         }
     }
 
-    func isUp(_ name: String) -> Bool { (crashedUntil[name] ?? -1) < now }
+    func isUp(_ name: String) -> Bool {
+        if name == Self.leader, let deadLeaderAt, now >= deadLeaderAt { return false }
+        return (crashedUntil[name] ?? -1) < now
+    }
 
     mutating func step() {
         let faulty = now < faultsEnd
@@ -209,6 +228,26 @@ public struct Simulation {
         perform(message.to, effects, persisting: true)
     }
 
+    /// Lies in a view change: a signed request for a far view (alone it must not move anyone),
+    /// a request for the same view claiming no lock and no final checkpoint, and one with a
+    /// forged lock (votes that do not verify).
+    mutating func byzantineViewChanges(answering change: ViewChange, to peer: String) {
+        let key = ChainFixture.key(for: Self.byzantine)
+        func signed(_ view: UInt64, lock: PrepareCertificate?) -> ViewChange? {
+            var lie = ViewChange(view: view, sender: Self.byzantine, lock: lock, final: nil, signature: [])
+            guard let signature = try? key.sign(text: lie.statement(origin: Self.origin)) else { return nil }
+            lie.signature = signature.signature
+            return lie
+        }
+        if let far = signed(change.view + 1 + random.next() % 1000, lock: nil) { send(from: Self.byzantine, to: peer, .viewChange(far)) }
+        if let empty = signed(change.view, lock: nil) { send(from: Self.byzantine, to: peer, .viewChange(empty)) }
+        if var forged = change.lock {
+            // A "higher" lock: the same checkpoint claimed for a later view, votes copied.
+            forged.view = change.view - 1
+            if let lie = signed(change.view, lock: forged) { send(from: Self.byzantine, to: peer, .viewChange(lie)) }
+        }
+    }
+
     static func describe(_ message: NodeMessage) -> String {
         switch message {
         case .submit(let entry): "submit \(entry.hash.hex.prefix(8))"
@@ -228,6 +267,10 @@ public struct Simulation {
     }
 
     mutating func byzantineAnswer(to message: InFlight) {
+        if case .viewChange(let change) = message.message {
+            byzantineViewChanges(answering: change, to: message.from)
+            return
+        }
         guard case .propose(let proposal) = message.message else { return }
         let key = ChainFixture.key(for: Self.byzantine).withType(.cosignature)
         let garbage = NoteSignature(name: Self.byzantine, keyID: key.verifierKey.keyID, signature: (0..<72).map { _ in UInt8.random(in: 0...255, using: &random) })
@@ -277,14 +320,18 @@ public struct Simulation {
     mutating func checkSafety() {
         for name in honest {
             let machine = machines[name]!
-            for (size, root) in finals where size <= machine.size.rawValue {
-                var store = InMemoryHashStore()
-                store.append(contentsOf: machine.entries.map(\.hash))
+            // Only when something changed since the last check of this node.
+            let stamp = (machine.size.rawValue, machine.committedSize.rawValue, finals.count)
+            if let last = checked[name], last == stamp { continue }
+            checked[name] = stamp
+            var store = InMemoryHashStore()
+            store.append(contentsOf: machine.durable.entries.map(\.hash))
+            for (size, root) in finals where size <= machine.committedSize.rawValue {
                 if (try? MerkleProof.root(size: TreeSize(size), store: store)) != root {
-                    violations.append("safety: \(name) holds a history whose root at final size \(size) differs")
+                    violations.append("safety: \(name) committed a history whose root at final size \(size) differs")
                 }
             }
-            if machine.entries.contains(where: { entry in invalid.contains { $0.hash == entry.hash } }) {
+            if machine.entries.contains(where: { invalidHashes.contains($0.hash) }) {
                 violations.append("safety: \(name) replicated an invalid entry")
             }
         }
