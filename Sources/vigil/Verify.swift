@@ -9,7 +9,7 @@ import VigilLedger
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify Merkle proofs, signed notes and offline proofs. Exit 0 = valid, 1 = invalid.",
-        subcommands: [Inclusion.self, Consistency.self, NoteCommand.self, Proof.self]
+        subcommands: [Inclusion.self, Consistency.self, NoteCommand.self, Proof.self, VerifyChain.self]
     )
 
     struct Inclusion: ParsableCommand {

@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// The `vigil` command-line tool: wiring only; the work is done by the libraries.
 @main
-struct Vigil: ParsableCommand {
+struct Vigil: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Vigil: joint prevention and control of public health events on a verifiable multi-party ledger.",
-        subcommands: [Keygen.self, Sign.self, Verify.self, ChainCommand.self, Detect.self, Rt.self, Bench.self]
+        subcommands: [Keygen.self, Sign.self, Verify.self, ChainCommand.self, Detect.self, Rt.self, Bench.self, ServeCommand.self, NetworkCommand.self]
     )
 }

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+import VigilLedger
+import VigilServer
+import VigilTestSupport
+
+@Suite struct ConfigurationTests {
+    @Test func aConfigurationFileLoadsWithItsKeyAndGenesis() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fixture = try Chains.community()
+        try Data((ChainFixture.key(for: "clinic.hill").text + "\n").utf8).write(to: dir.appendingPathComponent("hill.key"))
+        try Data(fixture.entries[0].bytes).write(to: dir.appendingPathComponent("genesis.json"))
+        let text = """
+            {"name": "clinic.hill", "keyFile": "hill.key", "http": {"host": "127.0.0.1", "port": 7401},
+             "chains": [{"slug": "community", "genesis": "genesis.json", "peers": {"clinic.river": "http://127.0.0.1:7402"}}]}
+            """
+        try Data(text.utf8).write(to: dir.appendingPathComponent("node.json"))
+        let setup = try NodeConfiguration.load(path: dir.appendingPathComponent("node.json").path)
+        #expect(setup.name == "clinic.hill" && setup.port == 7401)
+        #expect(setup.chains.first?.origin == fixture.state.origin)
+        #expect(setup.store == .sqlite(path: dir.appendingPathComponent("clinic.hill.sqlite").path))
+
+        try Data(text.replacingOccurrences(of: "\"http\"", with: "\"htp\"").utf8).write(to: dir.appendingPathComponent("typo.json"))
+        #expect(throws: ConfigurationError.self) { try NodeConfiguration.load(path: dir.appendingPathComponent("typo.json").path) }
+        try Data(text.replacingOccurrences(of: "clinic.hill\"", with: "clinic.river\"").utf8).write(to: dir.appendingPathComponent("other.json"))
+        #expect(throws: ConfigurationError.self) { try NodeConfiguration.load(path: dir.appendingPathComponent("other.json").path) }
+    }
+
+    @Test func storeLocationsParse() throws {
+        #expect(try StoreLocation(parsing: "sqlite:data/n.sqlite", relativeTo: "/srv") == .sqlite(path: "/srv/data/n.sqlite"))
+        #expect(try StoreLocation(parsing: "memory:", relativeTo: "/") == .memory)
+        let postgres = try StoreLocation(parsing: "postgres://vigil:secret@db:5432/vigil", relativeTo: "/")
+        #expect(!postgres.description.contains("secret"))
+        #expect(throws: ConfigurationError.self) { try StoreLocation(parsing: "mysql://x", relativeTo: "/") }
+    }
+}
