@@ -16,7 +16,8 @@ extension ChainDriver {
     ///   a state the machine cannot resume from; the store's error when it fails.
     static func load(
         _ setup: ChainSetup, name: String, key: SignerKey, store: any LedgerStore, metrics: NodeMetrics, logger: Logger,
-        clock: @escaping @Sendable () -> Int64, send: @escaping @Sendable (OutgoingMessage) -> Void
+        clock: @escaping @Sendable () -> Int64, send: @escaping @Sendable (OutgoingMessage) -> Void,
+        relay: @escaping @Sendable ([RelayRequest]) -> Void = { _ in }
     ) async throws -> ChainDriver {
         let origin = setup.origin
         let storedSize = try await store.size(of: origin)
@@ -74,6 +75,6 @@ extension ChainDriver {
             ])
         return ChainDriver(
             slug: setup.slug, name: name, key: key, machine: machine, persisted: durable, store: store, metrics: metrics, logger: logger,
-            clock: clock, send: send)
+            clock: clock, send: send, relay: relay)
     }
 }

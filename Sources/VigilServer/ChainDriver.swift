@@ -32,17 +32,21 @@ public actor ChainDriver {
     private let key: SignerKey
     private let store: any LedgerStore
     private let metrics: NodeMetrics
-    private let logger: Logger
+    let logger: Logger
     private let clock: @Sendable () -> Int64
     private let send: @Sendable (OutgoingMessage) -> Void
+    /// Receives the relays due to the parent chain (``dueRelays()``).
+    private let relay: @Sendable ([RelayRequest]) -> Void
 
-    private var machine: NodeMachine
+    var machine: NodeMachine
     /// What the store holds of ``NodeMachine/durable``.
     private var persisted: NodeMachine.Durable
     private var halted: String?
     private var lastCommitted: TreeSize
     /// Leaf index of every replicated entry.
-    private var indexByHash: [EntryHash: Int] = [:]
+    var indexByHash: [EntryHash: Int] = [:]
+    /// Accepted reports handed over for relaying since the node started.
+    var relayed: Set<EntryHash> = []
     /// Entries submitted through this node and not yet committed, with the time they came.
     private var pending: [EntryHash: Int64] = [:]
 
@@ -53,7 +57,7 @@ public actor ChainDriver {
     init(
         slug: String, name: String, key: SignerKey, machine: NodeMachine, persisted: NodeMachine.Durable,
         store: any LedgerStore, metrics: NodeMetrics, logger: Logger, clock: @escaping @Sendable () -> Int64,
-        send: @escaping @Sendable (OutgoingMessage) -> Void
+        send: @escaping @Sendable (OutgoingMessage) -> Void, relay: @escaping @Sendable ([RelayRequest]) -> Void = { _ in }
     ) {
         self.slug = slug
         self.origin = machine.origin
@@ -68,6 +72,7 @@ public actor ChainDriver {
         self.logger = logger
         self.clock = clock
         self.send = send
+        self.relay = relay
         self.lastCommitted = machine.committedSize
         (inbox, inboxContinuation) = AsyncStream.makeStream(of: Job.self)
         for (i, entry) in machine.entries.enumerated() { indexByHash[entry.hash] = i }
@@ -173,6 +178,9 @@ public actor ChainDriver {
                 }
                 metrics.finalCheckpoint(chain: slug)
                 logger.info("Committed", metadata: ["tree.size": "\(size)"])
+                cleanUp()
+                let relays = dueRelays()
+                if !relays.isEmpty { relay(relays) }
             case .viewChanged(let view, let leader):
                 metrics.viewChange(chain: slug)
                 logger.info("View changed", metadata: ["view": "\(view)", "leader": "\(leader)"])

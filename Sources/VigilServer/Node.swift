@@ -102,7 +102,8 @@ public final class Node: Service, Sendable {
             for chain in setup.chains {
                 let driver = try await ChainDriver.load(
                     chain, name: setup.name, key: setup.key, store: store, metrics: metrics, logger: logger, clock: clock,
-                    send: { [outboxContinuation] in outboxContinuation.yield($0) })
+                    send: { [outboxContinuation] in outboxContinuation.yield($0) },
+                    relay: { requests in Task { await self.submitRelays(requests) } })
                 state.withLock { $0.drivers[chain.slug] = driver }
             }
         } catch {
@@ -128,6 +129,26 @@ public final class Node: Service, Sendable {
         }
         try? await client.shutdown()
         logger.info("Node stopped")
+    }
+
+    /// Signs each relay with the node's key and submits it to the parent chain, when this node
+    /// serves that chain (a supervisor of a child chain is a member of its parent).
+    func submitRelays(_ requests: [RelayRequest]) async {
+        for request in requests {
+            guard let parent = chain(origin: request.parent) else {
+                logger.notice("Accepted report not relayed: this node does not serve the parent chain", metadata: ["parent": "\(request.parent)"])
+                continue
+            }
+            do {
+                let entry = try Entry.sign(chain: request.parent, kind: .relay, author: setup.key, time: clock(), body: request.body)
+                let outcome = await parent.submit(entry)
+                logger.info(
+                    "Relayed an accepted report",
+                    metadata: ["from": "\(request.from)", "proposal": "\(request.proposal.hex)", "relay": "\(entry.hash.hex)", "outcome": "\(outcome)"])
+            } catch {
+                logger.error("Cannot sign a relay", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Stops every chain (they finish what is queued) and so the node.

@@ -16,6 +16,7 @@ import VigilStore
 /// | POST | `/node/v1/chains/{slug}/entries` | submit a signed entry |
 /// | GET | `/node/v1/chains/{slug}/entries/{hash}` | an entry's status |
 /// | GET | `/node/v1/chains/{slug}/checkpoint` | C2SP tlog-tiles: the latest final checkpoint |
+/// | GET | `/node/v1/chains/{slug}/state` | the committed state: leader, stage, members, credits, proposals |
 /// | GET | `/node/v1/chains/{slug}/tile/...` | C2SP tlog-tiles: hash tiles and entry bundles |
 public func buildRouter(node: Node) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
@@ -38,6 +39,7 @@ public func buildRouter(node: Node) -> Router<BasicRequestContext> {
     router.post("\(NodeAPI.prefix)/chains/{slug}/entries") { request, context in try await api.submit(request, context: context) }
     router.get("\(NodeAPI.prefix)/chains/{slug}/entries/{hash}") { _, context in try await api.entry(context: context) }
     router.get("\(NodeAPI.prefix)/chains/{slug}/checkpoint") { _, context in try await api.checkpoint(context: context) }
+    router.get("\(NodeAPI.prefix)/chains/{slug}/state") { _, context in try NodeRoutes.json(await api.chain(context).summary()) }
     router.get("\(NodeAPI.prefix)/chains/{slug}/tile/**") { _, context in try await api.tile(context: context) }
     return router
 }
@@ -236,7 +238,7 @@ struct NodeRoutes: Sendable {
 
     // MARK: Helpers
 
-    private func chain(_ context: some RequestContext) throws -> ChainDriver {
+    func chain(_ context: some RequestContext) throws -> ChainDriver {
         let slug = try context.parameters.require("slug")
         if let driver = node.chain(slug: slug) { return driver }
         throw try notLoaded() ?? Problem(.notFound, "unknown-chain", "this node serves no chain \(slug.prefix(64))")

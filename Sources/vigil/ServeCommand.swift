@@ -18,6 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Listen on this port instead of the configured one.") var port: Int?
     @Option(help: "Listen on this host instead of the configured one.") var host: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+    @Flag(help: "Shut down gracefully when the parent process exits (for nodes a tool starts).") var stopWithParent = false
 
     func run() async throws {
         var setup: NodeSetup
@@ -37,10 +38,21 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "vigil.node")
+        if stopWithParent { Self.watchParent(logger: logger) }
         do {
             try await runNode(setup: chosenSetup, logger: logger)
         } catch {
             throw IO.failure((error as? ConfigurationError)?.message ?? "the node stopped: \(error)")
+        }
+    }
+
+    /// Sends this process SIGTERM (a graceful shutdown) once its parent is gone.
+    static func watchParent(logger: Logger) {
+        let parent = getppid()
+        Task.detached {
+            while getppid() == parent { try? await Task.sleep(for: .milliseconds(500)) }
+            logger.notice("The parent process exited; shutting down")
+            kill(getpid(), SIGTERM)
         }
     }
 }
