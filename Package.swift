@@ -155,6 +155,7 @@ let package = Package(
                 "vigil",
                 "VigilLedger",
                 "VigilStore",
+                "VigilServer",
                 "VigilTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

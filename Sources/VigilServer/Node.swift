@@ -128,6 +128,7 @@ public final class Node: Service, Sendable {
             self.stop()
         }
         try? await client.shutdown()
+        await store.flush()
         logger.info("Node stopped")
     }
 

@@ -59,6 +59,8 @@ public struct NodeMachine: Sendable {
     /// each view in a row that makes no progress (up to 16 times).
     public var viewTimeout: Int64 = 12
     var lastSync: Int64 = 0
+    /// Which peer the next anti-entropy fetch goes to.
+    var syncRound = 0
 
     public internal(set) var durable: Durable
     /// The state after the committed entries.
@@ -298,10 +300,16 @@ public struct NodeMachine: Sendable {
             waiting[hash]!.sentAt = now
             effects.append(.send(to: leader, .submit(item.entry)))
         }
-        if !isLeader, now - lastSync >= syncInterval {
-            // Anti-entropy: learn final checkpoints (and entries) missed while down or cut off.
+        if now - lastSync >= syncInterval {
+            // Anti-entropy: learn final checkpoints (and entries) missed while down or cut off,
+            // from each other voter in turn — a restarted leader of a view the others left must
+            // learn it too, and a peer that does not answer is not asked every time.
             lastSync = now
-            effects.append(.send(to: leader, .fetch(from: committedSize)))
+            let others = voters.filter { $0 != name }
+            if !others.isEmpty {
+                effects.append(.send(to: others[syncRound % others.count], .fetch(from: committedSize)))
+                syncRound &+= 1
+            }
         }
         if isLeader {
             for (hash, item) in waiting where !replica.contains(entry: hash) && !queue.contains(where: { $0.hash == hash }) {

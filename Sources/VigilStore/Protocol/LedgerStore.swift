@@ -98,6 +98,14 @@ public protocol LedgerStore: Sendable {
     /// Stores `state`; the view number never goes back (an equal view overwrites).
     /// - Throws: ``StoreError/Code/conflict`` when a higher view is stored.
     func saveViewState(_ state: ViewState) async throws
+
+    /// Makes the store self-contained before the process exits (SQLite folds its write-ahead
+    /// log into the database file). Nothing is lost without it; the store stays usable.
+    func flush() async
+}
+
+extension LedgerStore {
+    public func flush() async {}
 }
 
 /// The outcome of ``LedgerStore/append(_:to:)``.

@@ -42,6 +42,13 @@ public struct SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    /// Folds the write-ahead log into the database file (`PRAGMA wal_checkpoint(TRUNCATE)`), so a
+    /// stopped node's `.sqlite` file holds everything on its own.
+    public func flush() async {
+        guard database is DatabasePool else { return }
+        _ = try? await database.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+    }
+
     // MARK: Error mapping
 
     static func map(_ error: any Error) -> StoreError {
