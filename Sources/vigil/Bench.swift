@@ -7,10 +7,10 @@ import VigilLedger
 /// same run (SHA-256 and Ed25519 rates, a plain loop), with the ratio.
 ///
 /// Build in release mode: `swift run -c release vigil bench`.
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark the hot paths beside the machine's physical limits (run with -c release).",
-        subcommands: [LedgerBench.self, ChainBench.self, SurveillanceBenchCommand.self],
+        subcommands: [LedgerBench.self, ChainBench.self, SurveillanceBenchCommand.self, NetworkBench.self],
         defaultSubcommand: LedgerBench.self
     )
 }

@@ -63,19 +63,8 @@ enum Network {
 
     /// Writes the network; returns the paths written.
     static func write(to dir: String, host: String, basePort: Int, overwrite: Bool) throws -> [String] {
-        let fm = FileManager.default
-        for sub in ["", "keys", "genesis", "data"] {
-            try fm.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
-        }
         var written: [String] = []
-        var keys: [String: SignerKey] = [:]
-        for name in names {
-            let key = try SignerKey.generate(name: name)
-            keys[name] = key
-            let path = "\(dir)/keys/\(name).key"
-            try IO.writePrivate(key.text + "\n", to: path, overwrite: overwrite)
-            written.append(path)
-        }
+        let keys = try writeKeys(names, to: dir, overwrite: overwrite, written: &written)
         let time = Int64(Date().timeIntervalSince1970)
         let member = { (name: String, role: MemberRole) in Member(name: name, key: keys[name]!.verifierKey, role: role) }
 
@@ -115,6 +104,23 @@ enum Network {
             written.append(path)
         }
         return written
+    }
+
+    /// Creates `dir` with its `keys`, `genesis` and `data` folders and writes a new key for each
+    /// name to `dir/keys/NAME.key` (mode 0600).
+    static func writeKeys(_ names: [String], to dir: String, overwrite: Bool, written: inout [String]) throws -> [String: SignerKey] {
+        for sub in ["", "keys", "genesis", "data"] {
+            try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
+        }
+        var keys: [String: SignerKey] = [:]
+        for name in names {
+            let key = try SignerKey.generate(name: name)
+            keys[name] = key
+            let path = "\(dir)/keys/\(name).key"
+            try IO.writePrivate(key.text + "\n", to: path, overwrite: overwrite)
+            written.append(path)
+        }
+        return keys
     }
 
     /// Loads every node configuration in `dir` (what `vigil serve` would).
