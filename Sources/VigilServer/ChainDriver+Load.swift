@@ -17,7 +17,7 @@ extension ChainDriver {
     static func load(
         _ setup: ChainSetup, name: String, key: SignerKey, store: any LedgerStore, metrics: NodeMetrics, logger: Logger,
         clock: @escaping @Sendable () -> Int64, send: @escaping @Sendable (OutgoingMessage) -> Void,
-        relay: @escaping @Sendable ([RelayRequest]) -> Void = { _ in }
+        relay: @escaping @Sendable ([RelayRequest]) -> Void = { _ in }, maxMessageBytes: Int = MessageEnvelope.defaultMaxBytes
     ) async throws -> ChainDriver {
         let origin = setup.origin
         let storedSize = try await store.size(of: origin)
@@ -75,6 +75,6 @@ extension ChainDriver {
             ])
         return ChainDriver(
             slug: setup.slug, name: name, key: key, machine: machine, persisted: durable, store: store, metrics: metrics, logger: logger,
-            clock: clock, send: send, relay: relay)
+            clock: clock, send: send, relay: relay, maxMessageBytes: maxMessageBytes)
     }
 }

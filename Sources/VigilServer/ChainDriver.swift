@@ -37,6 +37,9 @@ public actor ChainDriver {
     private let send: @Sendable (OutgoingMessage) -> Void
     /// Receives the relays due to the parent chain (``dueRelays()``).
     private let relay: @Sendable ([RelayRequest]) -> Void
+    /// The most entry bytes one catch-up message carries (half the message limit, for the
+    /// encoding's overhead).
+    private let catchUpBudget: Int
 
     var machine: NodeMachine
     /// What the store holds of ``NodeMachine/durable``.
@@ -57,7 +60,8 @@ public actor ChainDriver {
     init(
         slug: String, name: String, key: SignerKey, machine: NodeMachine, persisted: NodeMachine.Durable,
         store: any LedgerStore, metrics: NodeMetrics, logger: Logger, clock: @escaping @Sendable () -> Int64,
-        send: @escaping @Sendable (OutgoingMessage) -> Void, relay: @escaping @Sendable ([RelayRequest]) -> Void = { _ in }
+        send: @escaping @Sendable (OutgoingMessage) -> Void, relay: @escaping @Sendable ([RelayRequest]) -> Void = { _ in },
+        maxMessageBytes: Int = MessageEnvelope.defaultMaxBytes
     ) {
         self.slug = slug
         self.origin = machine.origin
@@ -73,6 +77,7 @@ public actor ChainDriver {
         self.clock = clock
         self.send = send
         self.relay = relay
+        catchUpBudget = maxMessageBytes / 2
         self.lastCommitted = machine.committedSize
         (inbox, inboxContinuation) = AsyncStream.makeStream(of: Job.self)
         for (i, entry) in machine.entries.enumerated() { indexByHash[entry.hash] = i }
@@ -147,7 +152,12 @@ public actor ChainDriver {
             cleanUp()
             reply.resume(returning: halted.map { .unavailable($0) } ?? .handled(refusals: refusals))
         case .receive(let message, let sender, let reply):
-            let effects = machine.receive(message, from: sender, now: now)
+            let before = machine.committedSize
+            var effects = machine.receive(message, from: sender, now: now)
+            if case .catchUp = message, machine.committedSize > before {
+                // A catch-up may come in pieces (``bounded(_:)``): ask the sender for the rest.
+                effects.append(.send(to: sender, .fetch(from: machine.committedSize)))
+            }
             let refusals = await perform(effects)
             cleanUp()
             reply.resume(returning: halted.map { .unavailable($0) } ?? .handled(refusals: refusals))
@@ -170,7 +180,7 @@ public actor ChainDriver {
                     halt(error)
                 }
             case .send(let peer, let message):
-                send(OutgoingMessage(slug: slug, origin: origin, to: peer, message: message))
+                send(OutgoingMessage(slug: slug, origin: origin, to: peer, message: await bounded(message)))
             case .commit(let size, _):
                 if size > lastCommitted {
                     metrics.entriesCommitted(chain: slug, count: size.rawValue - lastCommitted.rawValue)
@@ -191,6 +201,29 @@ public actor ChainDriver {
             }
         }
         return refusals
+    }
+
+    /// A catch-up too large for one message is cut at the largest stored final checkpoint that
+    /// fits: the peer validates that piece against it and asks for the rest. Other messages pass
+    /// unchanged.
+    private func bounded(_ message: NodeMessage) async -> NodeMessage {
+        guard case .catchUp(let start, let entries, _) = message else { return message }
+        var bytes = 0
+        var fit = 0
+        for entry in entries {
+            bytes += (entry.bytes.count + 2) / 3 * 4 + 4
+            if bytes > catchUpBudget { break }
+            fit += 1
+        }
+        guard fit < entries.count else { return message }
+        guard let stored = try? await store.latestCheckpoint(of: origin, atMost: TreeSize(start.rawValue + UInt64(fit))),
+            stored.checkpoint.size > start
+        else {
+            logger.warning("A catch-up exceeds the message limit and no smaller final checkpoint is stored", metadata: ["entries": "\(entries.count)"])
+            return message
+        }
+        let count = Int(stored.checkpoint.size.rawValue - start.rawValue)
+        return .catchUp(start: start, entries: Array(entries.prefix(count)), final: stored.note)
     }
 
     /// Makes ``NodeMachine/durable`` durable: the one place it is written, in this order —
@@ -231,12 +264,13 @@ public actor ChainDriver {
 
     /// Updates the entry index, forgets committed submissions, publishes the gauges.
     private func cleanUp() {
-        let entries = machine.entries
-        if entries.count < indexByHash.count {
+        // Per input, so it must not copy the history (``NodeMachine/entries`` would).
+        let count = machine.durable.entries.count + machine.durable.pending.count
+        if count < indexByHash.count {
             indexByHash = [:]
         }
-        if entries.count > indexByHash.count {
-            for i in indexByHash.count..<entries.count { indexByHash[entries[i].hash] = i }
+        if count > indexByHash.count {
+            for i in indexByHash.count..<count { indexByHash[machine.entry(at: i).hash] = i }
         }
         let committed = Int(machine.committedSize.rawValue)
         pending = pending.filter { hash, _ in indexByHash[hash].map { $0 >= committed } ?? true }

@@ -103,7 +103,7 @@ public final class Node: Service, Sendable {
                 let driver = try await ChainDriver.load(
                     chain, name: setup.name, key: setup.key, store: store, metrics: metrics, logger: logger, clock: clock,
                     send: { [outboxContinuation] in outboxContinuation.yield($0) },
-                    relay: { requests in Task { await self.submitRelays(requests) } })
+                    relay: { requests in Task { await self.submitRelays(requests) } }, maxMessageBytes: setup.maxMessageBytes)
                 state.withLock { $0.drivers[chain.slug] = driver }
             }
         } catch {

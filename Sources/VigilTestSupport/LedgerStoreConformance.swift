@@ -371,6 +371,10 @@ public struct LedgerStoreConformance<Store: LedgerStore>: Sendable {
         _ = try await store.saveCheckpoint(note8)
         try expect(try await store.latestCheckpoint(of: o)?.checkpoint.size == 8, "latest is size 8")
         try expect(try await store.checkpoint(of: o, size: 5)?.note == resaved.note, "size 5 kept")
+        try expect(try await store.latestCheckpoint(of: o, atMost: 7)?.checkpoint.size == 5, "at most 7 is size 5")
+        try expect(try await store.latestCheckpoint(of: o, atMost: 8)?.checkpoint.size == 8, "at most 8 is size 8")
+        try expect(try await store.latestCheckpoint(of: o, atMost: 100)?.checkpoint.size == 8, "at most 100 is size 8")
+        try expect(try await store.latestCheckpoint(of: o, atMost: 4) == nil, "none at most 4")
         try expect(try await store.latestCheckpoint(of: "vigil.example/other") == nil, "other chain has none")
     }
 

@@ -174,7 +174,7 @@ final class BenchLoad: Sendable {
             let client = network.client(entry.author)
             let start = ContinuousClock.now
             try await client.submit(entry, slug: slug)
-            try await waitCommitted(entry, client: client)
+            try await waitCommitted(entry, client: client, poll: .milliseconds(2))
             latencies.append(Self.seconds(ContinuousClock.now - start))
         }
         return latencies
@@ -198,7 +198,7 @@ final class BenchLoad: Sendable {
                         let submitted = ContinuousClock.now
                         try await client.submit(entry, slug: slug)
                         if sampleEvery > 0, i % sampleEvery == 0 {
-                            try await waitCommitted(entry, client: client)
+                            try await waitCommitted(entry, client: client, poll: .milliseconds(10))
                             sampled.append(Self.seconds(ContinuousClock.now - submitted))
                         }
                     }
@@ -209,7 +209,7 @@ final class BenchLoad: Sendable {
             return all
         }
         while try await committedSizes().min()! < target {
-            try await Task.sleep(for: .milliseconds(5))
+            try await Task.sleep(for: .milliseconds(20))
         }
         let seconds = Self.seconds(ContinuousClock.now - start)
         return (Double(count) / seconds, seconds, latencies)
@@ -224,11 +224,13 @@ final class BenchLoad: Sendable {
         return sizes
     }
 
-    func waitCommitted(_ entry: Entry, client: NodeClient) async throws {
+    /// Polls the author's node every `poll` (polling is load on the node too: keep it sparse
+    /// under load).
+    func waitCommitted(_ entry: Entry, client: NodeClient, poll: Duration) async throws {
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             if try await client.entry(entry.hash, slug: slug)?.status == "committed" { return }
-            try await Task.sleep(for: .milliseconds(2))
+            try await Task.sleep(for: poll)
         }
         throw LocalNetworkError("entry \(entry.hash.hex.prefix(16)) not committed after 120 s")
     }

@@ -224,6 +224,45 @@ import VigilTestSupport
         try await node.stop()
     }
 
+    /// A node that joins late catches up on a history larger than one message may carry: the
+    /// peer sends it in pieces, each ending at a stored final checkpoint, and it asks for the rest.
+    @Test func aLateNodeCatchesUpInPiecesBelowTheMessageLimit() async throws {
+        var fixture = try Chains.community()
+        let chain = Chains.setup(fixture, slug: "community")
+        let limit = 96 << 10
+        var nodes: [RunningNode] = []
+        for name in Chains.names where name != "clinic.hill" {
+            nodes.append(try await RunningNode.start(name, chains: [chain], store: InMemoryLedgerStore(), maxMessageBytes: limit))
+        }
+        connect(nodes, origin: chain.origin)
+        let leader = try #require(nodes.first { $0.name == "clinic.river" })
+        var entries: [Entry] = []
+        for group in 0..<15 {
+            for i in 0..<20 {
+                let entry = try Chains.suspectedCase(&fixture, by: "community.a", id: "late-\(group)-\(i)")
+                entries.append(entry)
+                #expect(try await HTTP.post("\(leader.url)/node/v1/chains/community/entries", body: entry.bytes).status == 202)
+            }
+            let size = entries.count + 1
+            #expect(try await eventually { await leader.node.chain(slug: "community")?.status().committedSize == UInt64(size) })
+        }
+        // The whole history would not fit in one message.
+        #expect(entries.reduce(0) { $0 + $1.bytes.count } * 4 / 3 > limit)
+
+        let late = try await RunningNode.start("clinic.hill", chains: [chain], store: InMemoryLedgerStore(), maxMessageBytes: limit)
+        nodes.append(late)
+        connect(nodes, origin: chain.origin)
+        let caughtUp = try await eventually(timeout: .seconds(60)) {
+            try await late.node.store.size(of: chain.origin) == TreeSize(UInt64(entries.count + 1))
+        }
+        let lateSize = try await late.node.store.size(of: chain.origin)
+        #expect(caughtUp, "the late node has \(lateSize) entries")
+        let lateRoot = try await late.node.store.root(at: TreeSize(UInt64(entries.count + 1)), of: chain.origin)
+        let leaderRoot = try await leader.node.store.root(at: TreeSize(UInt64(entries.count + 1)), of: chain.origin)
+        #expect(lateRoot == leaderRoot)
+        for node in nodes { try await node.stop() }
+    }
+
     // MARK: Health
 
     @Test func healthReadinessAndMetricsAnswer() async throws {

@@ -154,6 +154,14 @@ public final class InMemoryLedgerStore: LedgerStore {
         return StoredCheckpoint(checkpoint: try LedgerMath.checkpoint(of: note), note: note)
     }
 
+    public func latestCheckpoint(of origin: String, atMost size: TreeSize) async throws -> StoredCheckpoint? {
+        let note = state.withLock { state in
+            state.chains[origin]?.checkpoints.filter { $0.key <= size.rawValue }.max { $0.key < $1.key }?.value
+        }
+        guard let note else { return nil }
+        return StoredCheckpoint(checkpoint: try LedgerMath.checkpoint(of: note), note: note)
+    }
+
     public func checkpoint(of origin: String, size: TreeSize) async throws -> StoredCheckpoint? {
         guard let note = state.withLock({ $0.chains[origin]?.checkpoints[size.rawValue] }) else { return nil }
         return StoredCheckpoint(checkpoint: try LedgerMath.checkpoint(of: note), note: note)

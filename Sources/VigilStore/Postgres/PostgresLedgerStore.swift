@@ -407,6 +407,18 @@ public struct PostgresLedgerStore: LedgerStore {
         }
     }
 
+    public func latestCheckpoint(of origin: String, atMost size: TreeSize) async throws -> StoredCheckpoint? {
+        let size = try LedgerMath.signed(size.rawValue)
+        return try await snapshot { conn, logger in
+            let rows = try await conn.query(
+                """
+                SELECT c.note FROM \(unescaped: self.s).checkpoint c JOIN \(unescaped: self.s).chain ch ON ch.id = c.chain_id
+                WHERE ch.origin = \(origin) AND c.size <= \(size) ORDER BY c.size DESC LIMIT 1
+                """, logger: logger)
+            return try await Self.checkpoint(rows)
+        }
+    }
+
     static func checkpoint(_ rows: PostgresRowSequence) async throws -> StoredCheckpoint? {
         for try await bytes in rows.decode(ByteBuffer.self) {
             let note = try LedgerMath.parseNote(Self.bytes(bytes))

@@ -77,6 +77,9 @@ public protocol LedgerStore: Sendable {
     /// The stored checkpoint of `size`.
     func checkpoint(of origin: String, size: TreeSize) async throws -> StoredCheckpoint?
 
+    /// The stored checkpoint of the largest size at most `size` (to serve a catch-up in pieces).
+    func latestCheckpoint(of origin: String, atMost size: TreeSize) async throws -> StoredCheckpoint?
+
     // MARK: Witness state
 
     /// What this node last cosigned for log `origin`.

@@ -362,6 +362,15 @@ public struct SQLiteLedgerStore: LedgerStore {
             arguments: [origin])
     }
 
+    public func latestCheckpoint(of origin: String, atMost size: TreeSize) async throws -> StoredCheckpoint? {
+        try await checkpoint(
+            sql: """
+                SELECT c.note FROM checkpoint c JOIN chain ch ON ch.id = c.chain_id
+                WHERE ch.origin = ? AND c.size <= ? ORDER BY c.size DESC LIMIT 1
+                """,
+            arguments: [origin, try LedgerMath.signed(size.rawValue)])
+    }
+
     public func checkpoint(of origin: String, size: TreeSize) async throws -> StoredCheckpoint? {
         try await checkpoint(
             sql: "SELECT c.note FROM checkpoint c JOIN chain ch ON ch.id = c.chain_id WHERE ch.origin = ? AND c.size = ?",
