@@ -20,7 +20,22 @@ public struct Simulation {
         /// The first leader crashes at a random time before the faults end and never restarts
         /// (then it is the one faulty node: use with `byzantineWitness = false`).
         public var leaderCrashesForever = false
+        /// The first leader is Byzantine (then it is the one faulty node: use with
+        /// `byzantineWitness = false`): in most rounds it shows one witness another checkpoint
+        /// of the same size (its last entry replaced by one of its own), withholds final
+        /// checkpoints and catch-ups from that witness and sometimes from the others, and never
+        /// sequences evidence against itself. Otherwise it follows the protocol.
+        public var byzantineLeader = false
         public init() {}
+
+        /// The `equivocating-leader` scenario: network faults and crashes, and a Byzantine first
+        /// leader as the one faulty node.
+        public static var equivocatingLeader: Faults {
+            var faults = Faults()
+            faults.byzantineWitness = false
+            faults.byzantineLeader = true
+            return faults
+        }
     }
 
     public struct Report: Sendable, CustomStringConvertible {
@@ -31,10 +46,14 @@ public struct Simulation {
         public var finalSizes: [String: UInt64]
         /// The view each honest node ended in.
         public var views: [String: UInt64] = [:]
+        /// Whether the Byzantine leader's conflicting checkpoints reached two honest nodes (or
+        /// one twice), and how many conflicting slots (view, size) there were.
+        public var equivocations = 0
         public var description: String {
             "seed \(seed): \(violations.isEmpty ? "ok" : violations.joined(separator: "; ")), submitted \(submitted), "
                 + "committed everywhere \(committedEverywhere), final sizes \(finalSizes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), "
                 + "views \(views.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"
+                + (equivocations > 0 ? ", equivocations \(equivocations)" : "")
         }
     }
 
@@ -93,8 +112,21 @@ public struct Simulation {
     /// The node that never restarts, and when it crashes.
     var deadLeaderAt: Int64?
     var honest: [String] {
-        Self.names.filter { !(faults.byzantineWitness && $0 == Self.byzantine) && !(faults.leaderCrashesForever && $0 == Self.leader) }
+        Self.names.filter { !isByzantine($0) && !(faults.leaderCrashesForever && $0 == Self.leader) }
     }
+
+    func isByzantine(_ name: String) -> Bool {
+        (faults.byzantineWitness && name == Self.byzantine) || (faults.byzantineLeader && name == Self.leader)
+    }
+
+    // The Byzantine leader.
+    /// Per slot (view, size): the witness shown another checkpoint, if any.
+    var victims: [String: String?] = [:]
+    /// The conflicting proposals made, by slot and witness (sent again unchanged).
+    var forged: [String: CheckpointProposal] = [:]
+    var fillers = 0
+    /// The roots of the leader's checkpoints that honest nodes received, by slot.
+    var delivered: [String: Set<Hash>] = [:]
 
     /// Runs to the horizon: random submissions until the faults end, then healing.
     public mutating func run(submissions: Int = 12) -> Report {
@@ -114,7 +146,8 @@ public struct Simulation {
             seed: seed, violations: violations, submitted: submitted.count,
             committedEverywhere: violations.allSatisfy { !$0.hasPrefix("liveness") },
             finalSizes: Dictionary(uniqueKeysWithValues: honest.map { ($0, machines[$0]!.committedSize.rawValue) }),
-            views: Dictionary(uniqueKeysWithValues: honest.map { ($0, machines[$0]!.view) }))
+            views: Dictionary(uniqueKeysWithValues: honest.map { ($0, machines[$0]!.view) }),
+            equivocations: delivered.values.filter { $0.count > 1 }.count)
     }
 
     mutating func submitOne(number: Int) {
@@ -140,7 +173,7 @@ public struct Simulation {
     }
 
     mutating func deliverLocal(_ entry: Entry, to name: String) {
-        guard isUp(name), !(faults.byzantineWitness && name == Self.byzantine) else {
+        guard isUp(name), !isByzantine(name) else {
             // A crashed or Byzantine node's client retries with an honest node.
             let other = honest.first { isUp($0) } ?? Self.leader
             if isUp(other) { perform(other, machines[other]!.submit(entry, now: now), persisting: true) }
@@ -221,6 +254,16 @@ public struct Simulation {
             byzantineAnswer(to: message)
             return
         }
+        if faults.byzantineLeader, message.to == Self.leader, case .submit(let entry) = message.message, entry.kind == .evidence {
+            // The Byzantine leader never sequences evidence (against itself or anyone).
+            trace?.append("\(now) \(message.from) -> \(message.to): evidence censored")
+            return
+        }
+        if faults.byzantineLeader, message.from == Self.leader, case .propose(let proposal) = message.message,
+            let checkpoint = try? Checkpoint(text: proposal.request.checkpoint.text)
+        {
+            delivered["\(checkpoint.view) \(checkpoint.size)", default: []].insert(checkpoint.root)
+        }
         trace?.append("\(now) \(message.from) -> \(message.to): \(Self.describe(message.message))")
         var machine = machines[message.to]!
         let effects = machine.receive(message.message, from: message.from, now: now)
@@ -287,7 +330,11 @@ public struct Simulation {
             case .persist:
                 persisted[name] = machines[name]!.durable
             case .send(let to, let message):
-                send(from: name, to: to, message)
+                if faults.byzantineLeader && name == Self.leader {
+                    byzantineLeaderSend(to: to, message)
+                } else {
+                    send(from: name, to: to, message)
+                }
             case .commit(let size, let note):
                 guard let checkpoint = try? Checkpoint(text: note.text) else { continue }
                 if let known = finals[size.rawValue], known != checkpoint.root {
@@ -303,6 +350,60 @@ public struct Simulation {
                 trace?.append("\(now) \(name) view \(view) leader \(leader)")
             }
         }
+    }
+
+    /// What the Byzantine leader sends instead of what its (honest) machine would.
+    mutating func byzantineLeaderSend(to peer: String, _ message: NodeMessage) {
+        switch message {
+        case .propose(let proposal):
+            guard let checkpoint = try? Checkpoint(text: proposal.request.checkpoint.text), !proposal.entries.isEmpty else { break }
+            let slot = "\(checkpoint.view) \(checkpoint.size)"
+            if victims[slot] == nil {
+                // Most rounds, one witness is shown another checkpoint of the same size.
+                let peers = Self.names.filter { $0 != Self.leader }
+                let victim: String? = random.next() % 10 < 7 ? peers[Int(random.next() % UInt64(peers.count))] : nil
+                victims[slot] = .some(victim)
+            }
+            guard victims[slot]! == peer else { break }
+            let key = "\(slot) \(peer)"
+            if forged[key] == nil { forged[key] = forge(proposal, checkpoint: checkpoint) }
+            if let lie = forged[key] {
+                send(from: Self.leader, to: peer, .propose(lie))
+                return
+            }
+        case .final, .catchUp:
+            // Withheld from the witnesses it lied to, and sometimes from the others.
+            if victims.values.contains(where: { $0 == peer }) || random.next() % 10 < 3 {
+                trace?.append("\(now) \(Self.leader) withholds \(Self.describe(message)) from \(peer)")
+                return
+            }
+        default:
+            break
+        }
+        send(from: Self.leader, to: peer, message)
+    }
+
+    /// A proposal of the same size as `proposal` with its last entry replaced by one of the
+    /// leader's own: valid entries, another root, signed with the leader's checkpoint key.
+    mutating func forge(_ proposal: CheckpointProposal, checkpoint: Checkpoint) -> CheckpointProposal? {
+        let old = proposal.request.oldSize
+        let key = ChainFixture.key(for: Self.leader)
+        fillers += 1
+        guard let filler = try? Entry.sign(chain: Self.origin, kind: .proposal, author: key, time: now, body: [
+            "subject": "suspected-case", "data": ChainFixture.suspectedCase(nationalID: "byzantine-\(seed)-\(fillers)"),
+        ]) else { return nil }
+        let entries = Array(proposal.entries.dropLast()) + [filler]
+        var store = InMemoryHashStore()
+        store.append(contentsOf: machines[Self.leader]!.entries.prefix(Int(old.rawValue)).map(\.hash))
+        guard store.tree.size == old else { return nil }
+        store.append(contentsOf: entries.map(\.hash))
+        guard
+            let note = try? Checkpoint(origin: Self.origin, size: store.tree.size, root: store.tree.root, extensions: checkpoint.extensions)
+                .signed(by: [try key.renamed(Self.origin)]),
+            let proof = old.rawValue == 0 || old == store.tree.size ? [] : try? MerkleProof.consistencyProof(from: old, to: store.tree.size, store: store)
+        else { return nil }
+        trace?.append("\(now) \(Self.leader) forges a checkpoint of size \(checkpoint.size) in view \(checkpoint.view)")
+        return CheckpointProposal(request: AddCheckpointRequest(oldSize: old, proof: proof, checkpoint: note), entries: entries)
     }
 
     mutating func send(from: String, to: String, _ message: NodeMessage) {
@@ -354,6 +455,19 @@ public struct Simulation {
         let bySize = Dictionary(grouping: honest, by: { machines[$0]!.size })
         for (_, group) in bySize where Set(group.map { machines[$0]!.replica.digest }).count > 1 {
             violations.append("safety: honest nodes of equal size have different state digests")
+        }
+        // The Byzantine leader's conflicting checkpoints reached honest nodes: evidence against it
+        // is committed everywhere, and it leads no view any more.
+        if faults.byzantineLeader, delivered.values.contains(where: { $0.count > 1 }) {
+            for name in honest {
+                let machine = machines[name]!
+                if !machine.committedState.equivocations.contains(where: { $0.offender == Self.leader }) {
+                    violations.append("liveness: \(name) has not committed evidence against the equivocating leader")
+                }
+                if machine.leader == Self.leader || machine.leader(of: machine.view + 1) == Self.leader {
+                    violations.append("liveness: the equivocating leader still leads at \(name)")
+                }
+            }
         }
     }
 }

@@ -13,13 +13,17 @@ struct VigilSim: ParsableCommand {
         discussion: """
             Scenarios: 'faults' (loss, duplication, delay, reordering, partitions, crashes and \
             restarts, a Byzantine witness that withholds votes, sends invalid cosignatures and \
-            lies in view changes) and 'dead-leader' (the first leader crashes and never \
-            restarts). Safety is checked after every step, liveness once the faults stop.
+            lies in view changes), 'dead-leader' (the first leader crashes and never \
+            restarts) and 'equivocating-leader' (the first leader shows witnesses conflicting \
+            checkpoints of one size, withholds final checkpoints and censors evidence: the \
+            evidence must be committed and the leader replaced). Safety is checked after every \
+            step, liveness once the faults stop.
             """)
 
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
         case faults
         case deadLeader = "dead-leader"
+        case equivocatingLeader = "equivocating-leader"
     }
 
     @Option(help: "How many seeds per scenario, from --first.")
@@ -28,7 +32,7 @@ struct VigilSim: ParsableCommand {
     @Option(help: "The first seed.")
     var first: UInt64 = 1
 
-    @Option(help: "Run one scenario only (faults, dead-leader); default both.")
+    @Option(help: "Run one scenario only (faults, dead-leader, equivocating-leader); default all.")
     var scenario: Scenario?
 
     @Option(help: "Parallel workers (default: the number of cores).")
@@ -68,6 +72,8 @@ struct VigilSim: ParsableCommand {
             faults.byzantineWitness = false
             faults.leaderCrashesForever = true
             return try Simulation(seed: seed, faults: faults, faultsEnd: 60, horizon: 240)
+        case .equivocatingLeader:
+            return try Simulation(seed: seed, faults: Simulation.Faults.equivocatingLeader, faultsEnd: 60, horizon: 200)
         }
     }
 

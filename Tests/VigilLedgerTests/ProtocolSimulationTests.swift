@@ -58,6 +58,21 @@ import VigilTestSupport
         }
     }
 
+    @Test(arguments: chunks)
+    func anEquivocatingLeaderIsConvictedAndReplaced(seeds: [UInt64]) throws {
+        var equivocated = 0
+        for seed in seeds {
+            var simulation = try Simulation(seed: seed, faults: .equivocatingLeader, faultsEnd: 60, horizon: 200)
+            let report = simulation.run()
+            // Safety, every submission committed, and — when its conflicting checkpoints reached
+            // honest nodes — evidence against the leader committed and the leader out of the rotation.
+            #expect(report.violations.isEmpty, "replay with VIGIL_SIM_SEED=\(seed) VIGIL_SIM_SCENARIO=equivocating-leader: \(report)")
+            if report.equivocations > 0 { equivocated += 1 }
+        }
+        // The scenario does what it says: in most runs the leader's lies reach honest nodes.
+        if seeds.count >= 10 { #expect(equivocated * 2 >= seeds.count, "\(equivocated) of \(seeds.count) runs equivocated") }
+    }
+
     @Test func aDeadLeaderIsReplacedAndEverySubmissionCommits() throws {
         var faults = Simulation.Faults()
         faults.dropRate = 0
@@ -112,10 +127,13 @@ import VigilTestSupport
     }
 }
 
-/// `VIGIL_SIM_TRACE=<seed>` prints the message trace of one run.
+/// `VIGIL_SIM_TRACE=<seed>` prints the message trace of one run (of the `faults` scenario, or
+/// `VIGIL_SIM_SCENARIO=equivocating-leader`).
 @Test func traceOneSeed() throws {
-    guard let seed = ProcessInfo.processInfo.environment["VIGIL_SIM_TRACE"].flatMap(UInt64.init) else { return }
-    var simulation = try Simulation(seed: seed)
+    let environment = ProcessInfo.processInfo.environment
+    guard let seed = environment["VIGIL_SIM_TRACE"].flatMap(UInt64.init) else { return }
+    var simulation = environment["VIGIL_SIM_SCENARIO"] == "equivocating-leader"
+        ? try Simulation(seed: seed, faults: .equivocatingLeader, faultsEnd: 60, horizon: 200) : try Simulation(seed: seed)
     simulation.trace = []
     let report = simulation.run()
     print(simulation.trace!.joined(separator: "\n"))

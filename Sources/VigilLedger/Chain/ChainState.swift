@@ -326,7 +326,8 @@ public struct ChainState: Sendable {
         case .stage(let target):
             stage = target
         case .leader(let name):
-            // Takes effect at the next checkpoint boundary in the node protocol.
+            // In the node protocol the new leader takes over from the final checkpoint that commits
+            // this (docs/protocol.md, "Leadership by vote").
             leader = name
         case .admitMember(let member):
             members[member.name] = member
@@ -511,10 +512,19 @@ extension Equivocation {
         guard a.size == b.size, a.root != b.root else {
             throw LedgerError(.rejectedEntry, "evidence checkpoints do not conflict (need the same size and different roots)")
         }
+        // Across views an honest leader or witness may sign two checkpoints of one size (a view
+        // change drops what was never final), so only checkpoints of one view conflict.
+        guard a.view == b.view else {
+            throw LedgerError(.rejectedEntry, "evidence checkpoints are of different views (\(a.view) and \(b.view)), which may differ honestly")
+        }
         return members.filter { member in
-            // The member's note key (checkpoints it signed as leader) or the same key as a
-            // cosigner (checkpoints it cosigned as witness).
-            let keys = [member.key, try? VerifierKey(name: member.name, type: .cosignature, publicKey: member.key.publicKey)].compactMap { $0 }
+            // The member's note key, the same key under the chain's origin (checkpoints it signed
+            // as leader in the node protocol), or the same key as a cosigner (checkpoints it
+            // cosigned as witness).
+            let keys = [
+                member.key, try? VerifierKey(name: origin, type: .ed25519, publicKey: member.key.publicKey),
+                try? VerifierKey(name: member.name, type: .cosignature, publicKey: member.key.publicKey),
+            ].compactMap { $0 }
             return parsed.allSatisfy { note, _ in
                 note.signatures.contains { signature in
                     keys.contains { $0.keyID == signature.keyID && $0.name == signature.name && $0.verify(text: Array(note.text.utf8), signature: signature.signature) }

@@ -33,7 +33,9 @@ extension NodeMachine {
         guard changing, let change = ownViewChange() else { return [] }
         changes[name] = change
         noteQuorum(now: now)
-        return peers.map { NodeEffect.send(to: $0, .viewChange(change)) } + tryNewView(now: now)
+        // While the view changes, the equivocations not yet committed go with it, so that every
+        // node can check them (and leave a view whose leader lied).
+        return peers.map { NodeEffect.send(to: $0, .viewChange(change)) } + echoAccusations() + tryNewView(now: now)
     }
 
     /// Whether a view change is signed by a voting member and carries a valid lock (from an
@@ -153,17 +155,26 @@ extension NodeMachine {
     /// The new leader starts its view from `base`.
     mutating func announce(view: UInt64, certificate: [ViewChange], base: Checkpoint, now: Int64) -> [NodeEffect] {
         truncatePending(to: base.size)
+        awaitingBase = nil
+        // The entries go from the committed size before the certificate's final is adopted, so
+        // that witnesses that have not committed it can install the view too.
+        let start = committedSize
+        var adopted = adoptHighestFinal(of: certificate, now: now)
+        if leader(of: view) != name {
+            // The certificate's final checkpoint committed a change of the rotation.
+            return adopted + followRotation(now: now)
+        }
         durable.witness = WitnessRecord(origin: origin, size: base.size, root: base.root)
         changing = false
         awaitingBase = nil
         lastProgress = now
-        let start = committedSize
         let all = entries
         let newView = NewView(view: view, changes: certificate, start: start, entries: Array(all[Int(start.rawValue)..<Int(base.size.rawValue)]))
         installed = newView
         for peer in peers { acknowledged[peer] = base.size }
         changes = changes.filter { $0.value.view > view }
-        var effects: [NodeEffect] = [.persist, .viewChanged(view: view, leader: name)]
+        adopted += [.persist, .viewChanged(view: view, leader: name)]
+        var effects = adopted
         effects += peers.map { .send(to: $0, .newView(newView)) }
         for (hash, item) in waiting where !replica.contains(entry: hash) { effects += enqueue(item.entry, now: now) }
         return effects + proposeNext(now: now)
@@ -197,6 +208,9 @@ extension NodeMachine {
             rebuildReplica()
             return [.refused("new view \(newView.view): entries do not give the base")]
         }
+        // Every node that installs the view commits at least what the certificate shows final,
+        // and so agrees on the rotation (it may carry a change of leader).
+        let adopted = adoptHighestFinal(of: certificate, now: now)
         durable.view = newView.view
         durable.witness = WitnessRecord(origin: origin, size: base.size, root: base.root)
         changing = false
@@ -207,7 +221,7 @@ extension NodeMachine {
         installed = newView
         lastProgress = now
         changes = changes.filter { $0.value.view > newView.view }
-        var effects: [NodeEffect] = [.persist, .viewChanged(view: newView.view, leader: leader)]
+        var effects: [NodeEffect] = adopted + [.persist, .viewChanged(view: newView.view, leader: leader)]
         if isLeader {
             for peer in peers { acknowledged[peer] = base.size }
             for (hash, item) in waiting where !replica.contains(entry: hash) { effects += enqueue(item.entry, now: now) }
@@ -236,5 +250,40 @@ extension NodeMachine {
         lastProgress = now
         changes = changes.filter { $0.value.view > view }
         return [.viewChanged(view: view, leader: leader)]
+    }
+
+    /// Commits up to the highest final checkpoint in a view-change certificate, when the pending
+    /// entries give it (the base extends it).
+    mutating func adoptHighestFinal(of certificate: [ViewChange], now: Int64) -> [NodeEffect] {
+        var best: (note: Note, checkpoint: Checkpoint)?
+        for change in certificate {
+            guard let final = change.final, let claimed = try? Checkpoint(text: final.text), claimed.size > committedSize,
+                best.map({ $0.checkpoint.size < claimed.size }) ?? true, let checkpoint = finalCheckpoint(final)
+            else { continue }
+            best = (final, checkpoint)
+        }
+        guard let best, holds(best.checkpoint) else { return [] }
+        return adoptFinal(best.note, size: best.checkpoint.size, now: now, followRotation: false)
+    }
+
+    /// The committed entries changed the ``Rotation`` so that the current view has another
+    /// leader: the node moves to the next view led by the chain's leader (a leader voted takes
+    /// over from the final checkpoint that commits the vote), or, when the chain's leader leads
+    /// no view (it equivocated), to the next view. Every node that commits the same final
+    /// checkpoint in the same view computes the same view; the others join it as usual.
+    mutating func followRotation(now: Int64) -> [NodeEffect] {
+        let rotation = Rotation(committedState)
+        var target = durable.view + (changing ? 0 : 1)
+        if rotation.isEligible(committedState.leader) {
+            var steps = 0
+            while rotation.leader(of: target) != committedState.leader, steps < rotation.voters.count {
+                target += 1
+                steps += 1
+            }
+        }
+        guard target > durable.view else { return tryNewView(now: now) }
+        // Not a view without progress: the usual timeout applies to it.
+        progressView = max(progressView, target - 1)
+        return startViewChange(to: target, now: now)
     }
 }

@@ -29,10 +29,14 @@ public struct NodeMachine: Sendable {
         public var lock: PrepareCertificate?
         /// Whether this node has left the view before ``view`` and waits for ``view`` to start.
         public var changing: Bool
+        /// The latest checkpoints seen signed by a member as leader (each with that signature
+        /// only), oldest first, at most ``NodeMachine/checkpointMemory`` per signer: what
+        /// equivocation evidence is made of (docs/protocol.md, "Equivocation").
+        public var checkpoints: [Note]
 
         public init(
             entries: [Entry], final: Note? = nil, witness: WitnessRecord? = nil, view: UInt64 = 0, pending: [Entry] = [],
-            lock: PrepareCertificate? = nil, changing: Bool = false
+            lock: PrepareCertificate? = nil, changing: Bool = false, checkpoints: [Note] = []
         ) {
             self.entries = entries
             self.final = final
@@ -41,6 +45,7 @@ public struct NodeMachine: Sendable {
             self.pending = pending
             self.lock = lock
             self.changing = changing
+            self.checkpoints = checkpoints
         }
     }
 
@@ -107,6 +112,19 @@ public struct NodeMachine: Sendable {
     /// A new leader waiting for the base's entries.
     var awaitingBase: (view: UInt64, changes: [ViewChange], base: Checkpoint)?
 
+    // Equivocation state (NodeMachine+Equivocation.swift).
+    /// ``Durable/checkpoints`` as parsed, in the same order, with their echo schedule.
+    var seen: [SeenCheckpoint] = []
+    /// The first checkpoint seen in each slot (signer, view, size).
+    var slots: [CheckpointSlot: Hash] = [:]
+    /// Two checkpoints of one slot with different roots, by offender and size.
+    var accusations: [EquivocationKey: Accusation] = [:]
+    /// Whether ``Durable/checkpoints`` changed since the last `persist` effect.
+    var checkpointsChanged = false
+    /// The members' checkpoint keys by key ID, and the committed size they were read at.
+    var leaderKeys: (size: Int, keys: [KeyID: (name: String, key: VerifierKey)]) = (-1, [:])
+    var lastEchoScan: Int64?
+
     /// A node starting from the genesis entry, or resuming from what it had made durable.
     public init(name: String, key: SignerKey, genesis: Entry, durable: Durable? = nil) throws(LedgerError) {
         self.name = name
@@ -128,6 +146,7 @@ public struct NodeMachine: Sendable {
         self.replica = state
         self.tree = tree
         progressView = restored.view
+        restoreCheckpointMemory()
     }
 
     public var origin: String { replica.origin }
@@ -148,13 +167,38 @@ public struct NodeMachine: Sendable {
     /// Voting members other than this node.
     var peers: [String] { voters.filter { $0 != name } }
 
-    /// The leader of `view`: the voting members in name order, starting from the chain's leader
-    /// (the genesis leader, or one voted since), rotated by the view number.
-    public func leader(of view: UInt64) -> String {
-        let voters = self.voters
-        guard !voters.isEmpty else { return committedState.leader }
-        let start = voters.firstIndex(of: committedState.leader) ?? 0
-        return voters[(start + Int(view % UInt64(voters.count))) % voters.count]
+    /// The leader of `view` under the committed state's ``Rotation``: the voting members in name
+    /// order, starting from the chain's leader (the genesis leader, or one voted since), rotated
+    /// by the view number, skipping members with committed equivocation evidence.
+    public func leader(of view: UInt64) -> String { Rotation(committedState).leader(of: view) }
+
+    /// Who leads which view, as a function of a committed state only, so every node that has
+    /// committed the same entries agrees (docs/protocol.md, "Leadership").
+    struct Rotation: Equatable {
+        /// Voting members in name order.
+        var voters: [String]
+        /// The chain's leader: it leads view 0 and every n-th view after it.
+        var start: String
+        /// Members with committed equivocation evidence: they lead no view.
+        var excluded: Set<String>
+
+        init(_ state: ChainState) {
+            voters = state.members.values.filter(\.votes).map(\.name).sorted()
+            start = state.leader
+            excluded = Set(state.equivocations.map(\.offender))
+        }
+
+        func isEligible(_ name: String) -> Bool { voters.contains(name) && !excluded.contains(name) }
+
+        func leader(of view: UInt64) -> String {
+            guard !voters.isEmpty else { return start }
+            let first = ((voters.firstIndex(of: start) ?? 0) + Int(view % UInt64(voters.count))) % voters.count
+            // The next eligible member in name order; everyone, if no one is eligible.
+            for step in 0..<voters.count where !excluded.contains(voters[(first + step) % voters.count]) {
+                return voters[(first + step) % voters.count]
+            }
+            return voters[first]
+        }
     }
 
     /// Whether `names` (voting members) meet the chain's quorum: 2f+1 of the n voting members,
@@ -238,6 +282,21 @@ public struct NodeMachine: Sendable {
         guard replica.members[sender] != nil || committedState.members[sender] != nil else {
             return [.refused("message from non-member \(sender.prefix(60))")]
         }
+        // Every checkpoint signed by a member as leader is checked against those seen before.
+        switch message {
+        case .propose(let proposal): observe(proposal.request.checkpoint)
+        case .commit(let certificate): observe(certificate.checkpoint)
+        case .final(let note), .catchUp(_, _, let note): observe(note)
+        case .viewChange(let change): observe(change)
+        case .newView(let newView): for change in newView.changes { observe(change) }
+        default: break
+        }
+        let effects = handle(message, from: sender, now: now)
+        guard checkpointsChanged || accusations.count > 0 else { return effects }
+        return effects + reportEquivocations(now: now)
+    }
+
+    mutating func handle(_ message: NodeMessage, from sender: String, now: Int64) -> [NodeEffect] {
         switch message {
         case .submit(let entry):
             guard isLeader else { return changing ? [] : [.send(to: leader, .submit(entry))] }
@@ -272,13 +331,13 @@ public struct NodeMachine: Sendable {
     /// Time passes: resend what was not answered, propose what is queued, and move to the next
     /// view when the leader makes no progress.
     public mutating func tick(now: Int64) -> [NodeEffect] {
-        var effects: [NodeEffect] = []
+        var effects = evidenceTick(now: now)
         if !hasWork || lastProgress == nil { lastProgress = now }
         // Installed: the leader must make progress in time. Changing: once a quorum has moved
         // to this view, its leader must start it in time (so one node cannot run ahead alone).
         let timerStart = changing ? quorumSeenAt : lastProgress
         if let timerStart, now - timerStart >= currentTimeout {
-            return startViewChange(to: durable.view + 1, now: now)
+            return effects + startViewChange(to: durable.view + 1, now: now)
         }
         if changing {
             if now - viewChangeSentAt >= retryInterval { effects += broadcastViewChange(now: now) }
@@ -528,11 +587,14 @@ public struct NodeMachine: Sendable {
     }
 
     /// Whether `certificate` is a valid prepare certificate of this chain: the checkpoint signed
-    /// by the leader of its view, and a quorum of valid votes.
+    /// by a voting member as leader, and a quorum of valid votes. The signer is not checked
+    /// against the rotation: the rotation moves when governance changes are committed, and a
+    /// node must not drop a lock formed under an earlier one. The votes make the certificate
+    /// (honest witnesses vote, within a view, only for checkpoints consistent with each other).
     func isValid(_ certificate: PrepareCertificate) -> Checkpoint? {
         if let known = verifiedCertificates[certificate.digest] { return known }
-        guard let leader = committedState.members[leader(of: certificate.view)], let logKey = Self.logKey(of: leader, origin: origin),
-            let verified = try? VerifierSet([logKey]).verify(certificate.checkpoint.bytes),
+        let logKeys = committedState.members.values.filter(\.votes).compactMap { Self.logKey(of: $0, origin: origin) }
+        guard let verified = try? VerifierSet(logKeys).verify(certificate.checkpoint.bytes),
             let checkpoint = try? Checkpoint(text: verified.note.text), checkpoint.origin == origin,
             checkpoint.view == certificate.view
         else { return nil }
@@ -563,6 +625,9 @@ public struct NodeMachine: Sendable {
     mutating func learnFinal(_ note: Note, from sender: String, now: Int64) -> [NodeEffect] {
         // Cheap checks first: most final checkpoints received are already known.
         guard let claimed = try? Checkpoint(text: note.text), claimed.size > committedSize else { return [] }
+        // A checkpoint with its leader's signature only, echoed by a witness for the equivocation
+        // check (done in `receive`); it is not final.
+        guard note.signatures.count > 1 else { return [] }
         guard let checkpoint = finalCheckpoint(note) else {
             return [.refused("final checkpoint from \(sender.prefix(60)) does not meet the quorum")]
         }
@@ -574,9 +639,14 @@ public struct NodeMachine: Sendable {
     }
 
     /// Commits the pending entries up to `size`, which the final checkpoint `note` covers.
-    mutating func adoptFinal(_ note: Note, size: TreeSize, view: UInt64? = nil, now: Int64? = nil) -> [NodeEffect] {
+    ///
+    /// When the entries change the ``Rotation`` (a leader voted, equivocation evidence) so that
+    /// the current view has another leader, the node leaves the view for the next one led by the
+    /// chain's leader (see ``followRotation(now:)``), unless `followRotation` is false.
+    mutating func adoptFinal(_ note: Note, size: TreeSize, view: UInt64? = nil, now: Int64? = nil, followRotation: Bool = true) -> [NodeEffect] {
         let count = Int(size.rawValue) - durable.entries.count
         guard count > 0, count <= durable.pending.count else { return [] }
+        let rotation = Rotation(committedState)
         let newly = durable.pending.prefix(count)
         for entry in newly {
             // Validated when it became pending; it cannot fail on the same state.
@@ -595,7 +665,12 @@ public struct NodeMachine: Sendable {
             // A final checkpoint of a later view: that view was installed without this node.
             effects += enterView(view, now: now ?? lastProgress ?? 0)
         }
-        return effects + [.persist, .commit(size: size, checkpoint: note)]
+        effects += [.persist, .commit(size: size, checkpoint: note)]
+        let after = Rotation(committedState)
+        if followRotation, after != rotation, after.leader(of: durable.view) != rotation.leader(of: durable.view) {
+            effects += self.followRotation(now: now ?? lastProgress ?? 0)
+        }
+        return effects
     }
 
     func serveCatchUp(from start: TreeSize, to peer: String) -> [NodeEffect] {

@@ -111,7 +111,8 @@ public enum NodeMessage: Hashable, Sendable {
     case cosign(size: TreeSize, signature: NoteSignature)
     /// The witness's latest validated size differs from the proposal's old size.
     case conflict(size: TreeSize)
-    /// A checkpoint whose cosignatures meet the quorum.
+    /// A checkpoint whose cosignatures meet the quorum. With its leader's signature only, a
+    /// checkpoint echoed for the equivocation check (never taken for final).
     case final(Note)
     /// A request for the entries after `from` and the latest final checkpoint.
     case fetch(from: TreeSize)
