@@ -22,6 +22,9 @@ struct StoredDurable: Codable, Hashable, Sendable {
     var lock: WireCertificate?
     /// Whether the node had left its view's predecessor and waited for the view to start.
     var changing: Bool?
+    /// Checkpoints seen signed by a member as leader (note texts with that signature): what
+    /// equivocation evidence is made of.
+    var checkpoints: [String]?
 
     init(_ durable: NodeMachine.Durable) {
         committed = UInt64(durable.entries.count)
@@ -30,6 +33,7 @@ struct StoredDurable: Codable, Hashable, Sendable {
         pending = durable.pending.map(Wire.encode)
         lock = durable.lock.map(WireCertificate.init)
         changing = durable.changing
+        checkpoints = durable.checkpoints.isEmpty ? nil : durable.checkpoints.map(\.formatted)
     }
 
     func encoded() throws -> [UInt8] {
@@ -46,8 +50,11 @@ struct StoredDurable: Codable, Hashable, Sendable {
     func durable(origin: String, entries: [Entry], final: Note?) throws -> NodeMachine.Durable {
         let witness = try self.witness.map { WitnessRecord(origin: origin, size: TreeSize($0.size), root: try Hash(base64: $0.root)) }
         let pending = try self.pending.enumerated().map { i, text throws(WireError) in try Wire.entry(text, field: "pending[\(i)]") }
+        let checkpoints = try (self.checkpoints ?? []).enumerated().map { i, text throws(WireError) in
+            try Wire.note(text, field: "checkpoints[\(i)]")
+        }
         return NodeMachine.Durable(
             entries: entries, final: final, witness: witness, view: view, pending: pending, lock: try lock?.certificate(field: "lock"),
-            changing: changing ?? false)
+            changing: changing ?? false, checkpoints: checkpoints)
     }
 }

@@ -1,5 +1,5 @@
 internal import Crypto
-public import Foundation
+import Foundation
 
 /// A proposal of a new checkpoint from the leader to one witness: a C2SP tlog-witness
 /// `add-checkpoint` request plus the entries the witness lacks (witnesses are full replicas).
