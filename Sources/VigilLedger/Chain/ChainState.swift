@@ -116,6 +116,9 @@ public struct ChainState: Sendable {
     /// Pending proposals in chain order: the only ones a clock tick or a membership change can
     /// settle, so replay stays linear in the number of entries.
     private var pending: [EntryHash]
+    /// No pending proposal's deadline is earlier (a lower bound: settled proposals may have had
+    /// it), so that moving the clock need not look at every pending proposal.
+    private var earliestDeadline: Int64 = .max
 
     public var origin: String { genesis.origin }
 
@@ -194,9 +197,13 @@ public struct ChainState: Sendable {
     private mutating func advanceClock(to time: Int64) {
         guard time > clock else { return }
         clock = time
-        for id in pending where proposals[id]!.deadline < clock {
-            setStatus(id, .expired)
+        guard earliestDeadline < clock else { return }
+        var earliest = Int64.max
+        for id in pending {
+            let deadline = proposals[id]!.deadline
+            if deadline < clock { setStatus(id, .expired) } else { earliest = min(earliest, deadline) }
         }
+        earliestDeadline = earliest
     }
 
     // MARK: Proposals and votes
@@ -223,6 +230,7 @@ public struct ChainState: Sendable {
         proposals[entry.hash] = proposal
         proposalOrder.append(entry.hash)
         pending.append(entry.hash)
+        earliestDeadline = min(earliestDeadline, deadline)
         decide(entry.hash)
     }
 

@@ -403,8 +403,14 @@ public struct NodeMachine: Sendable {
     mutating func enqueue(_ entry: Entry, now: Int64) -> [NodeEffect] {
         guard !replica.contains(entry: entry.hash), !queue.contains(where: { $0.hash == entry.hash }) else { return [] }
         if let problem = timeProblem(entry, now: now) { return [.refused(problem)] }
-        var state = speculative ?? replica
-        do { try state.apply(entry) } catch { return [.refused("entry \(entry.hash.hex.prefix(12)): \(error.message)")] }
+        // Taken out, so that applying mutates the one copy instead of copying the whole state;
+        // a refused entry changes nothing (``ChainState/apply(_:)``), so it goes back as it was.
+        let hadSpeculative = speculative != nil
+        var state = speculative.take() ?? replica
+        do { try state.apply(entry) } catch {
+            if hadSpeculative { speculative = state }
+            return [.refused("entry \(entry.hash.hex.prefix(12)): \(error.message)")]
+        }
         speculative = state
         queue.append(entry)
         return outstanding == nil ? proposeNext(now: now) : []
