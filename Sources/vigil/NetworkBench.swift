@@ -30,6 +30,7 @@ struct NetworkBench: AsyncParsableCommand {
     @Option(help: "Entries in the one-at-a-time latency phase.") var latencyEntries: Int = 100
     @Option(help: "Throughput runs (the median is reported).") var runs: Int = 3
     @Option(help: "Directory for the network (default: a new temporary directory, removed after).") var dir: String?
+    @Option(help: "The nodes' log level (logs in DIR/logs).") var logLevel: String = "warning"
 
     func run() async throws {
         guard (4...16).contains(nodes) else { throw ValidationError("--nodes must be 4 to 16") }
@@ -49,7 +50,7 @@ struct NetworkBench: AsyncParsableCommand {
         let keys = try IO.checking("write the network") {
             try Network.writeSingleChain(to: directory, origin: origin, slug: "bench", names: names, host: "127.0.0.1", basePort: base)
         }
-        let network = try LocalNetwork(directory: directory, executable: LocalNetwork.currentExecutable, serveArguments: ["--log-level", "warning"])
+        let network = try LocalNetwork(directory: directory, executable: LocalNetwork.currentExecutable, serveArguments: ["--log-level", logLevel])
         let load = BenchLoad(network: network, keys: keys, origin: origin, slug: "bench", names: names)
         do {
             try network.startAll()

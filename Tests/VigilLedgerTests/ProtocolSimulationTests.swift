@@ -34,6 +34,23 @@ import VigilTestSupport
         #expect(report.finalSizes.values.allSatisfy { $0 == UInt64(report.submitted + 1) }, "\(report)")
     }
 
+    /// A leader that commits under continuous load, for longer than the view timeout, keeps
+    /// its view: each of its own final checkpoints counts as progress.
+    @Test func aLeaderUnderContinuousLoadKeepsItsView() throws {
+        var faults = Simulation.Faults()
+        faults.dropRate = 0
+        faults.duplicateRate = 0
+        faults.crashRate = 0
+        faults.partitions = false
+        faults.byzantineWitness = false
+        faults.maxDelay = 1
+        var simulation = try Simulation(seed: 7, faults: faults, faultsEnd: 60, horizon: 80)
+        let report = simulation.run(submissions: 900)
+        #expect(report.violations.isEmpty, "\(report)")
+        #expect(report.committedEverywhere)
+        #expect(report.views.values.allSatisfy { $0 == 0 }, "views \(report.views)")
+    }
+
     @Test(arguments: chunks)
     func safetyAlwaysAndLivenessOnceFaultsStop(seeds: [UInt64]) throws {
         for seed in seeds {

@@ -51,8 +51,11 @@ public struct NodeMachine: Sendable {
 
     public let name: String
     let key: SignerKey
-    /// Entries per proposal.
-    public var batchSize = 64
+    /// Most entries per proposal.
+    public var batchSize = 256
+    /// Most entry bytes per proposal (a proposal must fit a node message, 8 MiB by default, in
+    /// base64): a batch stops before the entry that would pass it, but holds at least one.
+    public var batchBytes = 2 << 20
     /// Seconds before an unanswered proposal or submission is sent again.
     public var retryInterval: Int64 = 2
     /// How far ahead of this node's clock an entry's time may be. The chain's clock is the latest
@@ -308,7 +311,7 @@ public struct NodeMachine: Sendable {
         case .commit(let certificate):
             return cosign(certificate, from: sender, now: now)
         case .cosign(let size, let signature):
-            return collectCosignature(size: size, signature: signature, from: sender)
+            return collectCosignature(size: size, signature: signature, from: sender, now: now)
         case .conflict(let size):
             return resend(to: sender, from: size, now: now)
         case .final(let note):
@@ -421,7 +424,11 @@ public struct NodeMachine: Sendable {
     mutating func proposeNext(now: Int64) -> [NodeEffect] {
         guard isLeader, outstanding == nil else { return [] }
         guard !queue.isEmpty || size > committedSize else { return [] }
-        let batch = Array(queue.prefix(batchSize))
+        var bytes = 0
+        let batch = Array(queue.prefix(batchSize).prefix { entry in
+            bytes += entry.bytes.count
+            return bytes <= batchBytes || bytes == entry.bytes.count
+        })
         queue.removeFirst(batch.count)
         var state = replica
         var newTree = tree
@@ -507,7 +514,7 @@ public struct NodeMachine: Sendable {
         self.outstanding!.cosigners[name] = own
         var effects: [NodeEffect] = [.persist]
         for peer in peers where outstanding.votes[peer] != nil { effects.append(.send(to: peer, .commit(certificate))) }
-        return effects + finishIfQuorum()
+        return effects + finishIfQuorum(now: now)
     }
 
     mutating func lock(_ certificate: PrepareCertificate) {
@@ -520,14 +527,14 @@ public struct NodeMachine: Sendable {
         durable.lock = certificate
     }
 
-    mutating func collectCosignature(size: TreeSize, signature: NoteSignature, from sender: String) -> [NodeEffect] {
+    mutating func collectCosignature(size: TreeSize, signature: NoteSignature, from sender: String, now: Int64) -> [NodeEffect] {
         guard let outstanding, outstanding.size == size, outstanding.certificate != nil, let member = committedState.members[sender],
             let key = try? VerifierKey(name: sender, type: .cosignature, publicKey: member.key.publicKey),
             signature.name.sameBytes(sender), signature.keyID == key.keyID,
             key.verify(text: Array(outstanding.note.text.utf8), signature: signature.signature)
         else { return [.refused("cosignature from \(sender.prefix(60)) does not verify for the outstanding checkpoint")] }
         self.outstanding!.cosigners[sender] = signature
-        return finishIfQuorum()
+        return finishIfQuorum(now: now)
     }
 
     mutating func resend(to peer: String, from size: TreeSize, now: Int64) -> [NodeEffect] {
@@ -536,13 +543,15 @@ public struct NodeMachine: Sendable {
         return propose(to: peer, note: outstanding.note, size: outstanding.size)
     }
 
-    mutating func finishIfQuorum() -> [NodeEffect] {
+    /// With a quorum of cosignatures: final. `now` restarts the progress timer — a leader that
+    /// commits under continuous load must not time out its own view.
+    mutating func finishIfQuorum(now: Int64) -> [NodeEffect] {
         guard let outstanding else { return [] }
         var note = outstanding.note
         note.signatures += outstanding.cosigners.keys.sorted().map { outstanding.cosigners[$0]! }
         guard finalCheckpoint(note) != nil else { return [] }
         self.outstanding = nil
-        var effects = adoptFinal(note, size: outstanding.size)
+        var effects = adoptFinal(note, size: outstanding.size, now: now)
         for peer in committedState.members.keys.sorted() where peer != name { effects.append(.send(to: peer, .final(note))) }
         return effects
     }
