@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import VigilSimulation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs the deterministic protocol simulator over many seeds (CI runs 10,000 per scenario with
 /// a release build: `swift run -c release vigil-sim --seeds 10000`). A failing seed prints
 /// itself with the command that replays it.
@@ -44,6 +48,22 @@ struct VigilSim: ParsableCommand {
     func validate() throws {
         guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
         guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
+    }
+
+    /// Swift seeds its hash function per process, and the order of dictionary iteration inside
+    /// the nodes shapes a run: the simulator is deterministic per seed only with deterministic
+    /// hashing. Without `SWIFT_DETERMINISTIC_HASHING`, the tool starts itself again with it, so
+    /// that every run of a seed — CI's and its replay — is the same run.
+    static func main() {
+        if ProcessInfo.processInfo.environment["SWIFT_DETERMINISTIC_HASHING"] == nil {
+            setenv("SWIFT_DETERMINISTIC_HASHING", "1", 1)
+            let arguments = CommandLine.arguments
+            var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+            execv("/proc/self/exe", &argv)
+            // execv returns only on failure: go on with per-process hashing.
+        }
+        let command = Self.parseOrExit()
+        do { try command.run() } catch { Self.exit(withError: error) }
     }
 
     func run() throws {

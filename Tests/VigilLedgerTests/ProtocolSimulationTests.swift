@@ -56,7 +56,7 @@ import VigilTestSupport
         for seed in seeds {
             var simulation = try Simulation(seed: seed)
             let report = simulation.run()
-            #expect(report.violations.isEmpty, "replay with VIGIL_SIM_SEED=\(seed): \(report)")
+            #expect(report.violations.isEmpty, "replay with SWIFT_DETERMINISTIC_HASHING=1 VIGIL_SIM_SEED=\(seed) (this process hashes at random; vigil-sim --first \(seed) --seeds 1 tries the deterministic order): \(report)")
             #expect(report.submitted > 0)
         }
     }
@@ -69,7 +69,7 @@ import VigilTestSupport
         for seed in seeds {
             var simulation = try Simulation(seed: seed, faults: faults, faultsEnd: 60, horizon: 240)
             let report = simulation.run()
-            #expect(report.violations.isEmpty, "replay with VIGIL_SIM_SEED=\(seed) (leader crashes forever): \(report)")
+            #expect(report.violations.isEmpty, "replay with SWIFT_DETERMINISTIC_HASHING=1 VIGIL_SIM_SEED=\(seed) (leader crashes forever; this process hashes at random): \(report)")
             // Every submission committed without the first leader: a later view did it.
             #expect(report.views.values.allSatisfy { $0 >= 1 }, "seed \(seed): \(report)")
         }
@@ -83,7 +83,7 @@ import VigilTestSupport
             let report = simulation.run()
             // Safety, every submission committed, and — when its conflicting checkpoints reached
             // honest nodes — evidence against the leader committed and the leader out of the rotation.
-            #expect(report.violations.isEmpty, "replay with VIGIL_SIM_SEED=\(seed) VIGIL_SIM_SCENARIO=equivocating-leader: \(report)")
+            #expect(report.violations.isEmpty, "replay with SWIFT_DETERMINISTIC_HASHING=1 VIGIL_SIM_TRACE=\(seed) VIGIL_SIM_SCENARIO=equivocating-leader (this process hashes at random): \(report)")
             if report.equivocations > 0 { equivocated += 1 }
         }
         // The scenario does what it says: in most runs the leader's lies reach honest nodes.

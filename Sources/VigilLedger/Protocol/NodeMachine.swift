@@ -342,6 +342,18 @@ public struct NodeMachine: Sendable {
         if let timerStart, now - timerStart >= currentTimeout {
             return effects + startViewChange(to: durable.view + 1, now: now)
         }
+        if now - lastSync >= syncInterval {
+            // Anti-entropy: learn final checkpoints (and entries) missed while down or cut off,
+            // from each other voter in turn — a restarted leader of a view the others left must
+            // learn it too, and a peer that does not answer is not asked every time. A node
+            // waiting for a view change asks as well: the others may not need one and be idle.
+            lastSync = now
+            let others = voters.filter { $0 != name }
+            if !others.isEmpty {
+                effects.append(.send(to: others[syncRound % others.count], .fetch(from: committedSize)))
+                syncRound &+= 1
+            }
+        }
         if changing {
             if now - viewChangeSentAt >= retryInterval { effects += broadcastViewChange(now: now) }
             if let awaitingBase, now - viewChangeSentAt >= retryInterval {
@@ -361,17 +373,6 @@ public struct NodeMachine: Sendable {
             }
             waiting[hash]!.sentAt = now
             effects.append(.send(to: leader, .submit(item.entry)))
-        }
-        if now - lastSync >= syncInterval {
-            // Anti-entropy: learn final checkpoints (and entries) missed while down or cut off,
-            // from each other voter in turn — a restarted leader of a view the others left must
-            // learn it too, and a peer that does not answer is not asked every time.
-            lastSync = now
-            let others = voters.filter { $0 != name }
-            if !others.isEmpty {
-                effects.append(.send(to: others[syncRound % others.count], .fetch(from: committedSize)))
-                syncRound &+= 1
-            }
         }
         if isLeader {
             for (hash, item) in waiting where !replica.contains(entry: hash) && !queue.contains(where: { $0.hash == hash }) {
