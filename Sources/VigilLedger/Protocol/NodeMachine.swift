@@ -77,6 +77,11 @@ public struct NodeMachine: Sendable {
     public internal(set) var replica: ChainState
     var tree = InMemoryHashStore()
 
+    /// The replica plus the entries submitted here since the replica last changed, with the
+    /// replica's size and root when it was made: checks a submission without copying the whole
+    /// chain state for each one.
+    var submitted: (state: ChainState, size: TreeSize, root: Hash)?
+
     // Leader state.
     var queue: [Entry] = []
     var speculative: ChainState?
@@ -266,9 +271,18 @@ public struct NodeMachine: Sendable {
     public mutating func submit(_ entry: Entry, now: Int64) -> [NodeEffect] {
         guard !committedState.contains(entry: entry.hash), waiting[entry.hash] == nil else { return [] }
         if let problem = timeProblem(entry, now: now) { return [.refused(problem)] }
-        if !replica.contains(entry: entry.hash) {
-            var copy = speculative ?? replica
-            do { try copy.apply(entry) } catch { return [.refused("entry \(entry.hash.hex.prefix(12)): \(error.message)")] }
+        // The leader checks it against its queue when it enqueues it, below.
+        if !isLeader, !replica.contains(entry: entry.hash) {
+            let (size, root) = (tree.tree.size, tree.tree.root)
+            var base = submitted.take()
+            if let current = base, current.size != size || current.root != root { base = nil }
+            var state = base?.state ?? replica
+            do { try state.apply(entry) } catch {
+                // A refused entry changes nothing (``ChainState/apply(_:)``).
+                if base != nil { submitted = (state, size, root) }
+                return [.refused("entry \(entry.hash.hex.prefix(12)): \(error.message)")]
+            }
+            submitted = (state, size, root)
         }
         // Kept until committed, and sent again to each new leader.
         waiting[entry.hash] = (entry, now)
