@@ -80,7 +80,8 @@ public struct NodeMachine: Sendable {
     /// The replica plus the entries submitted here since the replica last changed, with the
     /// replica's size and root when it was made: checks a submission without copying the whole
     /// chain state for each one.
-    var submitted: (state: ChainState, size: TreeSize, root: Hash)?
+    var submitted: ChainState?
+    var submittedBase: (size: TreeSize, root: Hash)?
 
     // Leader state.
     var queue: [Entry] = []
@@ -274,15 +275,16 @@ public struct NodeMachine: Sendable {
         // The leader checks it against its queue when it enqueues it, below.
         if !isLeader, !replica.contains(entry: entry.hash) {
             let (size, root) = (tree.tree.size, tree.tree.root)
-            var base = submitted.take()
-            if let current = base, current.size != size || current.root != root { base = nil }
-            var state = base?.state ?? replica
+            if let base = submittedBase, base.size != size || base.root != root { submitted = nil }
+            // Taken out of the property, so that applying mutates it in place.
+            var state = submitted.take() ?? replica
+            submittedBase = (size, root)
             do { try state.apply(entry) } catch {
                 // A refused entry changes nothing (``ChainState/apply(_:)``).
-                if base != nil { submitted = (state, size, root) }
+                submitted = state
                 return [.refused("entry \(entry.hash.hex.prefix(12)): \(error.message)")]
             }
-            submitted = (state, size, root)
+            submitted = state
         }
         // Kept until committed, and sent again to each new leader.
         waiting[entry.hash] = (entry, now)
