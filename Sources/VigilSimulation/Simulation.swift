@@ -30,6 +30,18 @@ public struct Simulation {
 
         /// The `equivocating-leader` scenario: network faults and crashes, and a Byzantine first
         /// leader as the one faulty node.
+        /// A network that loses, duplicates and partitions nothing, with no crashes and no
+        /// Byzantine node (messages are still delayed up to ``maxDelay``).
+        public static var none: Faults {
+            var faults = Faults()
+            faults.dropRate = 0
+            faults.duplicateRate = 0
+            faults.crashRate = 0
+            faults.partitions = false
+            faults.byzantineWitness = false
+            return faults
+        }
+
         public static var equivocatingLeader: Faults {
             var faults = Faults()
             faults.byzantineWitness = false

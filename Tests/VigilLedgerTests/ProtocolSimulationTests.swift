@@ -21,12 +21,7 @@ import VigilTestSupport
     }()
 
     @Test func withoutFaultsEverySubmissionCommitsEverywhere() throws {
-        var faults = Simulation.Faults()
-        faults.dropRate = 0
-        faults.duplicateRate = 0
-        faults.crashRate = 0
-        faults.partitions = false
-        faults.byzantineWitness = false
+        let faults = Simulation.Faults.none
         var simulation = try Simulation(seed: 1, faults: faults, faultsEnd: 20, horizon: 40)
         let report = simulation.run(submissions: 15)
         #expect(report.violations.isEmpty, "\(report)")
@@ -37,12 +32,7 @@ import VigilTestSupport
     /// A leader that commits under continuous load, for longer than the view timeout, keeps
     /// its view: each of its own final checkpoints counts as progress.
     @Test func aLeaderUnderContinuousLoadKeepsItsView() throws {
-        var faults = Simulation.Faults()
-        faults.dropRate = 0
-        faults.duplicateRate = 0
-        faults.crashRate = 0
-        faults.partitions = false
-        faults.byzantineWitness = false
+        var faults = Simulation.Faults.none
         faults.maxDelay = 1
         var simulation = try Simulation(seed: 7, faults: faults, faultsEnd: 60, horizon: 80)
         let report = simulation.run(submissions: 900)
@@ -91,12 +81,7 @@ import VigilTestSupport
     }
 
     @Test func aDeadLeaderIsReplacedAndEverySubmissionCommits() throws {
-        var faults = Simulation.Faults()
-        faults.dropRate = 0
-        faults.duplicateRate = 0
-        faults.crashRate = 0
-        faults.partitions = false
-        faults.byzantineWitness = false
+        var faults = Simulation.Faults.none
         faults.leaderCrashesForever = true
         var simulation = try Simulation(seed: 7, faults: faults, faultsEnd: 30, horizon: 200)
         let report = simulation.run(submissions: 10)
