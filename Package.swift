@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "vigil-sim", targets: ["vigil-sim"]),
         .library(name: "VigilLedger", targets: ["VigilLedger"]),
         .library(name: "VigilSurveillance", targets: ["VigilSurveillance"]),
+        .library(name: "VigilCommunity", targets: ["VigilCommunity"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -39,6 +40,11 @@ let package = Package(
         ),
         .target(
             name: "VigilSurveillance",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "VigilCommunity",
+            dependencies: ["VigilSurveillance"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -141,6 +147,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VigilCommunityTests",
+            dependencies: ["VigilCommunity", "VigilSurveillance"],
             swiftSettings: strictSettings
         ),
         .testTarget(
