@@ -27,8 +27,8 @@ extension ChainDriver {
             .filter { $0.status == .accepted && $0.payload.isReport && $0.relayedFrom == nil && !relayed.contains($0.id) }
             .sorted { $0.index < $1.index }
         guard !due.isEmpty else { return [] }
-        var hashes = InMemoryHashStore()
-        hashes.append(contentsOf: committed.map(\.hash))
+        // The replica's tree holds every node of the committed prefix: proofs at the final size.
+        let hashes = machine.hashes
         var requests: [RelayRequest] = []
         for proposal in due {
             let votes = proposal.votes.values.compactMap { indexByHash[$0.entry] }.sorted()

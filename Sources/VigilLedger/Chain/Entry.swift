@@ -120,8 +120,17 @@ public struct Entry: Hashable, Sendable {
     }
 
     /// Whether `key` signed this entry.
+    ///
+    /// A node checks the same entry several times (when it is submitted, proposed, committed, and
+    /// on every replay of a copy of the state), so successful checks are remembered by entry hash
+    /// and key (``SignatureMemo``): the hash covers every byte of the entry, signature included,
+    /// so a remembered result is the result the check would give again.
     public func isSigned(by key: VerifierKey) -> Bool {
-        key.type == .ed25519 && key.name == author && key.verify(text: signedMessage, signature: signature)
+        guard key.type == .ed25519, key.name == author else { return false }
+        if SignatureMemo.shared.contains(hash, key.publicKey) { return true }
+        guard key.verify(text: signedMessage, signature: signature) else { return false }
+        SignatureMemo.shared.insert(hash, key.publicKey)
+        return true
     }
 
     /// Parses an entry from JSON. The input need not be canonical; ``bytes`` is.

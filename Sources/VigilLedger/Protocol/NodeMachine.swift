@@ -84,7 +84,7 @@ public struct NodeMachine: Sendable {
     var submittedBase: (size: TreeSize, root: Hash)?
 
     // Leader state.
-    var queue: [Entry] = []
+    var queue: EntryQueue = []
     var speculative: ChainState?
     struct Outstanding {
         var note: Note
@@ -165,6 +165,9 @@ public struct NodeMachine: Sendable {
     public var isLeader: Bool { leader == name && !changing }
     /// Entries held: committed and pending.
     public var size: TreeSize { tree.tree.size }
+    /// The Merkle tree over the replicated entries (committed and pending): proofs for any size
+    /// up to ``size``.
+    package var hashes: InMemoryHashStore { tree }
     public var root: Hash { tree.tree.root }
     /// Size covered by the latest final checkpoint (the genesis is committed from the start).
     public var committedSize: TreeSize { TreeSize(UInt64(durable.entries.count)) }
@@ -289,9 +292,7 @@ public struct NodeMachine: Sendable {
         // Kept until committed, and sent again to each new leader.
         waiting[entry.hash] = (entry, now)
         if isLeader {
-            let effects = enqueue(entry, now: now)
-            if !replica.contains(entry: entry.hash) && !queue.contains(where: { $0.hash == entry.hash }) { waiting[entry.hash] = nil }
-            return effects
+            return enqueueWaiting(entry, now: now)
         }
         return changing ? [] : [.send(to: leader, .submit(entry))]
     }
@@ -391,9 +392,8 @@ public struct NodeMachine: Sendable {
             effects.append(.send(to: leader, .submit(item.entry)))
         }
         if isLeader {
-            for (hash, item) in waiting where !replica.contains(entry: hash) && !queue.contains(where: { $0.hash == hash }) {
-                effects += enqueue(item.entry, now: now)
-                if !replica.contains(entry: hash) && !queue.contains(where: { $0.hash == hash }) { waiting[hash] = nil }
+            for (hash, item) in waiting where !replica.contains(entry: hash) && !queue.contains(hash) {
+                effects += enqueueWaiting(item.entry, now: now)
             }
             if let outstanding, now - outstanding.sentAt >= retryInterval {
                 self.outstanding!.sentAt = now
@@ -420,8 +420,16 @@ public struct NodeMachine: Sendable {
             ? "entry \(entry.hash.hex.prefix(12)) is dated \(entry.time - now) s ahead of this node's clock (at most \(maxClockSkew))" : nil
     }
 
+    /// Enqueues one of this node's ``waiting`` submissions; one the queue refuses is no longer
+    /// waited for.
+    mutating func enqueueWaiting(_ entry: Entry, now: Int64) -> [NodeEffect] {
+        let effects = enqueue(entry, now: now)
+        if !replica.contains(entry: entry.hash) && !queue.contains(entry.hash) { waiting[entry.hash] = nil }
+        return effects
+    }
+
     mutating func enqueue(_ entry: Entry, now: Int64) -> [NodeEffect] {
-        guard !replica.contains(entry: entry.hash), !queue.contains(where: { $0.hash == entry.hash }) else { return [] }
+        guard !replica.contains(entry: entry.hash), !queue.contains(entry.hash) else { return [] }
         if let problem = timeProblem(entry, now: now) { return [.refused(problem)] }
         // Taken out, so that applying mutates the one copy instead of copying the whole state;
         // a refused entry changes nothing (``ChainState/apply(_:)``), so it goes back as it was.
@@ -442,15 +450,17 @@ public struct NodeMachine: Sendable {
         guard isLeader, outstanding == nil else { return [] }
         guard !queue.isEmpty || size > committedSize else { return [] }
         var bytes = 0
-        let batch = Array(queue.prefix(batchSize).prefix { entry in
+        let batch = queue.removeFirst(batchSize) { entry in
             bytes += entry.bytes.count
             return bytes <= batchBytes || bytes == entry.bytes.count
-        })
-        queue.removeFirst(batch.count)
+        }
+        // Applied to the replica itself (cleared so that the state is not copied).
         var state = replica
+        replica = committedState
         var newTree = tree
+        tree = InMemoryHashStore()
         var appended: [Entry] = []
-        for entry in batch where !replica.contains(entry: entry.hash) {
+        for entry in batch where !state.contains(entry: entry.hash) {
             guard (try? state.apply(entry)) != nil else { continue }
             newTree.append(entry.hash)
             appended.append(entry)
@@ -461,7 +471,10 @@ public struct NodeMachine: Sendable {
             let note = try? Checkpoint(
                 origin: origin, size: newTree.tree.size, root: newTree.tree.root, extensions: view == 0 ? [] : ["view \(view)"]
             ).signed(by: [try key.renamed(origin)])
-        else { return [.refused("cannot sign a checkpoint")] }
+        else {
+            rebuildReplica()
+            return [.refused("cannot sign a checkpoint")]
+        }
         // The leader is a witness too: it validates (prepares) its own checkpoint, persisting first.
         replica = state
         tree = newTree
@@ -587,16 +600,23 @@ public struct NodeMachine: Sendable {
         if let checkpoint = try? Checkpoint(text: proposal.request.checkpoint.text), checkpoint.view != durable.view {
             return [.refused("proposal for view \(checkpoint.view) in view \(durable.view)")]
         }
-        var next = replica
-        var nextTree = tree
+        // Applied to the replica itself (the property is cleared so that the state is not
+        // copied); a refused proposal rebuilds it below.
         let current = durable.witness ?? WitnessRecord(origin: origin, size: size, root: root)
+        let replicaSize = size
+        var next = replica
+        replica = committedState
+        var touched = false
+        var nextTree = tree
+        tree = InMemoryHashStore()
         let outcome = core.addCheckpoint(proposal.request, current: current, timestamp: UInt64(max(now, 0))) { checkpoint in
             // A full replica: the entries must extend what it holds and give the checkpoint's root.
-            guard proposal.request.oldSize == self.size, UInt64(proposal.entries.count) == checkpoint.size.rawValue - self.size.rawValue else {
-                return LedgerError(.badProof, "entries do not extend this replica of size \(self.size)")
+            guard proposal.request.oldSize == replicaSize, UInt64(proposal.entries.count) == checkpoint.size.rawValue - replicaSize.rawValue else {
+                return LedgerError(.badProof, "entries do not extend this replica of size \(replicaSize)")
             }
             for entry in proposal.entries {
                 if let problem = self.timeProblem(entry, now: now) { return LedgerError(.rejectedEntry, problem) }
+                touched = true
                 do throws(LedgerError) { try next.apply(entry) } catch { return error }
                 nextTree.append(entry.hash)
             }
@@ -612,9 +632,22 @@ public struct NodeMachine: Sendable {
             guard let vote = try? key.sign(text: statement) else { return [.persist] }
             return [.persist, .send(to: sender, .prepare(view: durable.view, size: record.size, signature: vote.signature))]
         case .conflict(let currentSize, _):
+            restoreReplica(next, nextTree, touched: touched)
             return [.send(to: sender, .conflict(size: currentSize))]
         case .refused(_, let reason):
+            restoreReplica(next, nextTree, touched: touched)
             return [.refused(reason)]
+        }
+    }
+
+    /// Puts back the replica taken out for validating a proposal: as it was if no entry was
+    /// applied to it, else recomputed from the committed state and the pending entries.
+    private mutating func restoreReplica(_ taken: ChainState, _ takenTree: InMemoryHashStore, touched: Bool) {
+        if touched {
+            rebuildReplica()
+        } else {
+            replica = taken
+            tree = takenTree
         }
     }
 
@@ -643,7 +676,7 @@ public struct NodeMachine: Sendable {
             return [.refused("prepare certificate from \(sender.prefix(60)) does not verify")]
         }
         // Only what this node validated: the checkpoint must be in its replica.
-        guard checkpoint.size <= size, checkpoint.size > committedSize || checkpoint.size == committedSize,
+        guard checkpoint.size <= size, checkpoint.size >= committedSize,
             (try? MerkleProof.root(size: checkpoint.size, store: tree)) == checkpoint.root
         else { return [] }
         lock(certificate)
