@@ -51,6 +51,7 @@ let package = Package(
             name: "VigilStore",
             dependencies: [
                 "VigilLedger",
+                "VigilCommunity",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

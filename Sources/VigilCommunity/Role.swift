@@ -1,0 +1,78 @@
+/// What a user of the platform does; with a jurisdiction, it decides what they may do
+/// (``AccessPolicy``).
+public enum Role: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// Runs the node: users, imports, merges, everything in their jurisdiction.
+    case admin
+    /// District CDC epidemiologist: reads everything in the jurisdiction, traces contacts,
+    /// approves reports and classifies cases.
+    case cdc
+    /// Community committee staff: keeps the registry and key groups, submits and approves the
+    /// daily report.
+    case community = "community-staff"
+    /// Grid worker: keeps the persons of their grid, follow-ups and check-ins.
+    case grid = "grid-worker"
+    /// Community clinic: reports suspected cases and refers patients.
+    case clinician
+    /// Designated hospital: admits referred patients, confirms or rules out cases.
+    case hospital
+    /// A checkpoint device or guard: records visits, nothing else.
+    case checkpoint
+    /// Reads the audit log, and no personal data.
+    case auditor
+
+    public var description: String { rawValue }
+}
+
+/// An action an API endpoint performs; ``AccessPolicy`` says which roles may do it.
+public enum Permission: String, Sendable, Hashable, Codable, CaseIterable {
+    case readPersons = "persons.read"
+    case writePersons = "persons.write"
+    case importPersons = "persons.import"
+    case mergePersons = "persons.merge"
+    case recordVisits = "visits.write"
+    case trace = "trace.run"
+    case readCases = "cases.read"
+    case writeCases = "cases.write"
+    case classifyCases = "cases.classify"
+    case readReports = "reports.read"
+    case submitReports = "reports.submit"
+    case approveReports = "reports.approve"
+    case readReferrals = "referrals.read"
+    case writeReferrals = "referrals.write"
+    case admitReferrals = "referrals.admit"
+    case readAudit = "audit.read"
+    case manageUsers = "users.manage"
+}
+
+/// Access by role **and** jurisdiction (DESIGN §4): a role grants permissions; a permission is
+/// exercised only on records whose jurisdiction lies in the caller's (their node of the tree or
+/// below it).
+public struct AccessPolicy: Sendable {
+    /// The permissions of each role.
+    public static let grants: [Role: Set<Permission>] = [
+        .admin: Set(Permission.allCases).subtracting([.readAudit]),
+        .cdc: [.readPersons, .trace, .readCases, .classifyCases, .readReports, .approveReports, .readReferrals],
+        .community: [
+            .readPersons, .writePersons, .importPersons, .mergePersons, .recordVisits, .trace, .readCases, .writeCases,
+            .readReports, .submitReports, .approveReports, .readReferrals,
+        ],
+        .grid: [.readPersons, .writePersons, .readCases, .readReports],
+        .clinician: [.readPersons, .readCases, .writeCases, .readReferrals, .writeReferrals],
+        .hospital: [.readPersons, .readCases, .classifyCases, .readReferrals, .admitReferrals],
+        .checkpoint: [.recordVisits],
+        .auditor: [.readAudit],
+    ]
+
+    /// Whether `role` has `permission` at all.
+    public static func allows(_ role: Role, _ permission: Permission) -> Bool {
+        grants[role]?.contains(permission) ?? false
+    }
+
+    /// Whether a caller with `role` in `scope` may exercise `permission` on a record at
+    /// `target` (nil for actions not about one record, such as listing within the caller's scope).
+    public static func allows(_ role: Role, _ permission: Permission, scope: JurisdictionPath, target: JurisdictionPath?) -> Bool {
+        guard allows(role, permission) else { return false }
+        guard let target else { return true }
+        return scope.contains(target)
+    }
+}

@@ -1,0 +1,269 @@
+public import VigilCommunity
+
+/// Durable records of the community data platform on one node: persons ("one person, one
+/// file") with their duplicate marks and merges, visits for contact tracing, lifecycle records
+/// (cases, daily reports, referrals, quarantines, follow-up plans, ...) as versioned JSON
+/// documents, the users of the API, and the append-only audit log.
+///
+/// Every method that changes more than one row does it in one transaction: when it throws, it
+/// has changed nothing. Concurrent edits are detected by version: an update names the version it
+/// read and fails with ``StoreError/Code/conflict`` when the stored one differs. Database
+/// failures surface as ``StoreError/Code/io``. All backends pass `CommunityStoreConformance`.
+public protocol CommunityStore: Sendable {
+    // MARK: Persons
+
+    /// Inserts persons, all or none. A draft without an id gets a new one (random, 32 hex
+    /// digits). Each gets version 1.
+    /// - Throws: ``StoreError/Code/conflict`` when an id is already stored (nothing is inserted).
+    func insertPersons(_ drafts: [PersonDraft]) async throws -> [Person]
+
+    /// The person with `id`, or nil. A person merged into another is not returned: see
+    /// ``mergedInto(_:)``.
+    func person(_ id: PersonID) async throws -> Person?
+
+    /// The survivor a merged person's file now lives in, or nil when `id` was not merged.
+    func mergedInto(_ id: PersonID) async throws -> PersonID?
+
+    /// Replaces the person's fields with `draft` (validated by the caller) when the stored
+    /// version is `expectedVersion`; the stored version becomes `expectedVersion + 1`.
+    /// - Throws: ``StoreError/Code/notFound``; ``StoreError/Code/conflict`` with the stored
+    ///   version in the message when it is not `expectedVersion`.
+    func updatePerson(_ id: PersonID, with draft: PersonDraft, expectedVersion: Int) async throws -> Person
+
+    /// A page of the persons under `query.scope`, filtered, in id order after `query.after`.
+    func persons(_ query: PersonQuery) async throws -> PersonPage
+
+    /// Every person under `scope` (for duplicate detection), in id order.
+    func allPersons(in scope: JurisdictionPath) async throws -> [Person]
+
+    /// Applies a merge computed by ``MergePlan/merge(survivor:duplicate:by:at:reason:)``: writes
+    /// the merged survivor, retires the absorbed file (kept only as a pointer to the survivor),
+    /// moves the absorbed person's not-duplicate marks to the survivor, and stores the record.
+    /// - Throws: ``StoreError/Code/conflict`` when either stored version differs from the
+    ///   record's, or the pair is marked "not a duplicate"; ``StoreError/Code/notFound``.
+    func applyMerge(_ plan: MergePlan) async throws
+
+    /// The stored merge records whose survivor or absorbed person is `id`, oldest first.
+    func merges(involving id: PersonID) async throws -> [MergeRecord]
+
+    /// Marks two persons as "not a duplicate" for good (idempotent).
+    func markNotDuplicate(_ pair: PersonPair) async throws
+
+    /// Every "not a duplicate" mark.
+    func notDuplicateMarks() async throws -> NotDuplicateMarks
+
+    // MARK: Visits
+
+    /// Stores visits (access management); returns how many were stored.
+    func insertVisits(_ visits: [Visit]) async throws -> Int
+
+    /// The visits of `person` that overlap `range` (an open visit counts as lasting
+    /// `openDuration` seconds), by time in.
+    func visits(of person: PersonKey, overlapping range: ClosedRange<Int64>, openDuration: Int64) async throws -> [Visit]
+
+    /// The visits at `place` that overlap `range` (an open visit counts as lasting
+    /// `openDuration` seconds), by time in.
+    func visits(at place: PlaceID, overlapping range: ClosedRange<Int64>, openDuration: Int64) async throws -> [Visit]
+
+    // MARK: Lifecycle records
+
+    /// Stores a new record; it gets version 1.
+    /// - Throws: ``StoreError/Code/conflict`` when a record of that kind and id exists.
+    func insertRecord(_ record: RecordDraft) async throws -> StoredRecord
+
+    /// Replaces a record's body (and jurisdiction) when the stored version is `expectedVersion`.
+    /// - Throws: ``StoreError/Code/notFound``; ``StoreError/Code/conflict`` on another version.
+    func updateRecord(_ record: RecordDraft, expectedVersion: Int) async throws -> StoredRecord
+
+    /// The record of `kind` with `id`, or nil.
+    func record(_ kind: RecordKind, id: String) async throws -> StoredRecord?
+
+    /// A page of the records of `query.kind` under `query.scope`, in id order after `query.after`.
+    func records(_ query: RecordQuery) async throws -> RecordPage
+
+    // MARK: Users
+
+    /// Stores or replaces a user of the API.
+    func saveUser(_ user: UserRecord) async throws
+
+    /// The user called `name`, or nil.
+    func user(_ name: String) async throws -> UserRecord?
+
+    /// Every user, by name.
+    func users() async throws -> [UserRecord]
+
+    // MARK: Audit
+
+    /// Appends events to the audit log, in order; returns them with their sequence numbers.
+    /// The log has no update or delete: the backends refuse both at the database level.
+    @discardableResult
+    func appendAudit(_ events: [AuditEvent]) async throws -> [AuditEvent]
+
+    /// Audit events with a sequence number greater than `after`, oldest first, at most `limit`.
+    func auditEvents(after: Int64, limit: Int) async throws -> [AuditEvent]
+}
+
+/// A filtered page request over persons.
+public struct PersonQuery: Sendable, Hashable {
+    /// Only persons whose household is this node or below it.
+    public var scope: JurisdictionPath
+    public var group: PersonGroup?
+    public var vulnerability: Vulnerability?
+    /// Only persons whose name starts with this text (exact, case-sensitive).
+    public var namePrefix: String?
+    /// The last id of the previous page (keyset pagination).
+    public var after: PersonID?
+    /// At most this many (1...1000).
+    public var limit: Int
+
+    public init(
+        scope: JurisdictionPath, group: PersonGroup? = nil, vulnerability: Vulnerability? = nil, namePrefix: String? = nil,
+        after: PersonID? = nil, limit: Int = 50
+    ) {
+        self.scope = scope
+        self.group = group
+        self.vulnerability = vulnerability
+        self.namePrefix = namePrefix
+        self.after = after
+        self.limit = limit
+    }
+}
+
+/// One page of persons; ``next`` is the `after` of the next page, nil on the last one.
+public struct PersonPage: Sendable, Hashable {
+    public var items: [Person]
+    public var next: PersonID?
+
+    public init(items: [Person], next: PersonID?) {
+        self.items = items
+        self.next = next
+    }
+}
+
+/// The kind of a lifecycle record (`case`, `daily-report`, `referral`, ...): 1–32 of `a-z 0-9 -`.
+public struct RecordKind: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let `case` = RecordKind("case")
+    public static let closeContact = RecordKind("close-contact")
+    public static let quarantine = RecordKind("quarantine")
+    public static let followUpPlan = RecordKind("follow-up-plan")
+    public static let checkIn = RecordKind("check-in")
+    public static let dailyReport = RecordKind("daily-report")
+    public static let referral = RecordKind("referral")
+    public static let hospitalCapacity = RecordKind("hospital-capacity")
+    public static let transmission = RecordKind("transmission")
+}
+
+/// A lifecycle record to insert or update: its JSON body is the domain value's encoding.
+public struct RecordDraft: Sendable, Hashable {
+    public var kind: RecordKind
+    /// Unique within the kind: 1–128 bytes, no control characters.
+    public var id: String
+    /// Where the record belongs, for access by jurisdiction and scoped lists.
+    public var jurisdiction: JurisdictionPath
+    /// The person it is about, if any (to find a person's records).
+    public var person: PersonKey?
+    public var body: [UInt8]
+    /// When it was written (Unix seconds).
+    public var time: Int64
+
+    public init(kind: RecordKind, id: String, jurisdiction: JurisdictionPath, person: PersonKey? = nil, body: [UInt8], time: Int64) {
+        self.kind = kind
+        self.id = id
+        self.jurisdiction = jurisdiction
+        self.person = person
+        self.body = body
+        self.time = time
+    }
+}
+
+/// A stored lifecycle record with its version.
+public struct StoredRecord: Sendable, Hashable {
+    public var draft: RecordDraft
+    public var version: Int
+
+    public init(draft: RecordDraft, version: Int) {
+        self.draft = draft
+        self.version = version
+    }
+}
+
+/// A page request over lifecycle records of one kind.
+public struct RecordQuery: Sendable, Hashable {
+    public var kind: RecordKind
+    public var scope: JurisdictionPath
+    /// Only the records about this person.
+    public var person: PersonKey?
+    /// The last id of the previous page.
+    public var after: String?
+    /// At most this many (1...1000).
+    public var limit: Int
+
+    public init(kind: RecordKind, scope: JurisdictionPath, person: PersonKey? = nil, after: String? = nil, limit: Int = 50) {
+        self.kind = kind
+        self.scope = scope
+        self.person = person
+        self.after = after
+        self.limit = limit
+    }
+}
+
+/// One page of records; ``next`` is the `after` of the next page, nil on the last one.
+public struct RecordPage: Sendable, Hashable {
+    public var items: [StoredRecord]
+    public var next: String?
+
+    public init(items: [StoredRecord], next: String?) {
+        self.items = items
+        self.next = next
+    }
+}
+
+/// A user of the API: the role and jurisdiction their tokens carry.
+public struct UserRecord: Sendable, Hashable, Codable {
+    public var name: String
+    public var role: Role
+    public var jurisdiction: JurisdictionPath
+    /// A disabled user's tokens are refused.
+    public var active: Bool
+    public var createdAt: Int64
+
+    public init(name: String, role: Role, jurisdiction: JurisdictionPath, active: Bool = true, createdAt: Int64) {
+        self.name = name
+        self.role = role
+        self.jurisdiction = jurisdiction
+        self.active = active
+        self.createdAt = createdAt
+    }
+}
+
+/// One read or change of personal data (or another audited action), as written to the
+/// append-only audit log: who, what, when, why.
+public struct AuditEvent: Sendable, Hashable, Codable {
+    /// Assigned by the store, increasing; 0 before it is stored.
+    public var sequence: Int64
+    /// Unix seconds.
+    public var time: Int64
+    /// The user.
+    public var actor: String
+    public var role: Role
+    /// What was done, e.g. `person.read`, `person.list`, `person.merge`, `trace.run`.
+    public var action: String
+    /// What it was done to, e.g. `person/4f0c...` or `persons?scope=sz/ft`.
+    public var resource: String
+    /// The purpose the caller gave (the `Vigil-Purpose` header), or the endpoint's default.
+    public var purpose: String
+
+    public init(sequence: Int64 = 0, time: Int64, actor: String, role: Role, action: String, resource: String, purpose: String) {
+        self.sequence = sequence
+        self.time = time
+        self.actor = actor
+        self.role = role
+        self.action = action
+        self.resource = resource
+        self.purpose = purpose
+    }
+}
