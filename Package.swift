@@ -19,7 +19,8 @@ let package = Package(
         .library(name: "VigilCommunity", targets: ["VigilCommunity"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -73,6 +74,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                "VigilCommunity",
             ],
             swiftSettings: strictSettings
         ),
@@ -83,7 +86,7 @@ let package = Package(
         ),
         .target(
             name: "VigilTestSupport",
-            dependencies: ["VigilLedger", "VigilStore", "VigilSimulation"],
+            dependencies: ["VigilLedger", "VigilSurveillance", "VigilCommunity", "VigilStore", "VigilSimulation"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -124,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "VigilStoreTests",
             dependencies: [
-                "VigilLedger", "VigilStore", "VigilTestSupport",
+                "VigilLedger", "VigilCommunity", "VigilStore", "VigilTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
@@ -132,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "VigilPostgresTests",
             dependencies: [
-                "VigilLedger", "VigilStore", "VigilTestSupport",
+                "VigilLedger", "VigilCommunity", "VigilStore", "VigilTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSettings

@@ -18,44 +18,17 @@ public struct PostgresLedgerStore: LedgerStore {
     /// - Throws: ``StoreError/Code/invalidArgument`` unless `schema` is 1...63 characters of
     ///   `a-z`, `0-9` and `_`, not starting with a digit.
     public init(client: PostgresClient, schema: String = "vigil", logger: Logger = Logger(label: "vigil.store")) throws {
-        let bytes = Array(schema.utf8)
-        guard (1...63).contains(bytes.count),
-            bytes.allSatisfy({ (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f }),
-            !(0x30...0x39).contains(bytes[0])
-        else {
-            throw StoreError(.invalidArgument, "schema name must be 1...63 of a-z, 0-9, _ and not start with a digit")
-        }
+        self.s = try PostgresMigrations.quoted(schema: schema)
         self.client = client
         self.schema = schema
         self.logger = logger
-        self.s = "\"\(schema)\""
     }
 
     /// Creates the schema and applies the migrations it lacks, in one transaction under an
     /// advisory lock, so concurrent nodes migrate once.
     public func migrate() async throws {
         try await transaction { conn, logger in
-            try await conn.query("SELECT pg_advisory_xact_lock(hashtext(\(self.schema)))", logger: logger)
-            try await conn.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: self.s)", logger: logger)
-            try await conn.query(
-                """
-                CREATE TABLE IF NOT EXISTS \(unescaped: self.s).vigil_migrations (
-                    name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
-                """, logger: logger)
-            var applied = Set<String>()
-            for try await name in try await conn.query("SELECT name FROM \(unescaped: self.s).vigil_migrations", logger: logger)
-                .decode(String.self)
-            {
-                applied.insert(name)
-            }
-            for migration in PostgresMigrations.all where !applied.contains(migration.name) {
-                for statement in migration.statements {
-                    let sql = statement(self.s)
-                    try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-                }
-                try await conn.query(
-                    "INSERT INTO \(unescaped: self.s).vigil_migrations (name) VALUES (\(migration.name))", logger: logger)
-            }
+            try await PostgresMigrations.migrate(conn, schema: self.schema, quoted: self.s, logger: logger)
         }
     }
 

@@ -1,4 +1,4 @@
-/// An error from a ``LedgerStore``: a code callers can match on, a message with the numbers that
+/// An error from a ``LedgerStore`` or a ``CommunityStore``: a code callers can match on, a message with the numbers that
 /// explain the failure, and the underlying error, if any, as ``cause``.
 ///
 /// Equality and hashing use ``code`` only, so tests can write
@@ -14,7 +14,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         private init(_ base: Base) { self.base = base }
 
         /// The stored state does not allow the change: a witness compare-and-set on a stale
-        /// size, a view number going back, a checkpoint that disagrees with the stored tree.
+        /// size, a view number going back, a checkpoint that disagrees with the stored tree, a
+        /// person or record at another version, an id that is already stored.
         public static let conflict = Code(.conflict)
         /// The asked-for entry, node, tile or checkpoint is not stored.
         public static let notFound = Code(.notFound)

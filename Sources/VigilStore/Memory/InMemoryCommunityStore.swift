@@ -1,0 +1,269 @@
+public import VigilCommunity
+import Synchronization
+
+/// A ``CommunityStore`` in memory: for tests and `vigil demo --ephemeral`. Every method runs
+/// under one lock, so each change is atomic like a transaction.
+public final class InMemoryCommunityStore: CommunityStore {
+    struct PersonRow {
+        var person: Person
+        var mergedInto: PersonID?
+    }
+
+    struct StoredVisit {
+        var visit: Visit
+        var serial: Int
+    }
+
+    struct State {
+        var persons: [PersonID: PersonRow] = [:]
+        /// Every stored id (merged ones too) in byte order, for keyset pages.
+        var order: [PersonID] = []
+        var marks = NotDuplicateMarks()
+        var merges: [MergeRecord] = []
+        var visitsByPlace: [PlaceID: [StoredVisit]] = [:]
+        var visitsByPerson: [PersonKey: [StoredVisit]] = [:]
+        var visitCount = 0
+        var records: [RecordKind: [String: StoredRecord]] = [:]
+        var users: [String: UserRecord] = [:]
+        var audit: [AuditEvent] = []
+    }
+
+    let state = Mutex(State())
+
+    /// An empty store.
+    public init() {}
+
+    // MARK: Persons
+
+    public func insertPersons(_ drafts: [PersonDraft]) async throws -> [Person] {
+        let persons = try CommunityRules.newPersons(drafts)
+        return try state.withLock { state throws(StoreError) in
+            for (i, person) in persons.enumerated() where state.persons[person.id] != nil {
+                throw StoreError(.conflict, "person \(i) of the batch has an id that is already stored")
+            }
+            for person in persons { state.persons[person.id] = PersonRow(person: person) }
+            state.order.append(contentsOf: persons.map(\.id))
+            state.order.sort { CommunityRules.precedes($0.rawValue, $1.rawValue) }
+            return persons
+        }
+    }
+
+    public func person(_ id: PersonID) async throws -> Person? {
+        state.withLock { state in
+            guard let row = state.persons[id], row.mergedInto == nil else { return nil }
+            return row.person
+        }
+    }
+
+    public func mergedInto(_ id: PersonID) async throws -> PersonID? {
+        state.withLock { $0.persons[id]?.mergedInto }
+    }
+
+    public func updatePerson(_ id: PersonID, with draft: PersonDraft, expectedVersion: Int) async throws -> Person {
+        try state.withLock { state throws(StoreError) in
+            guard let row = state.persons[id], row.mergedInto == nil else { throw StoreError(.notFound, "no person with that id is stored") }
+            guard row.person.version == expectedVersion else {
+                throw CommunityRules.versionConflict("the person", expected: expectedVersion, stored: row.person.version)
+            }
+            let updated = try CommunityRules.updated(id, with: draft, version: expectedVersion + 1)
+            state.persons[id]?.person = updated
+            return updated
+        }
+    }
+
+    public func persons(_ query: PersonQuery) async throws -> PersonPage {
+        try CommunityRules.check(limit: query.limit)
+        return state.withLock { state in
+            var start = 0
+            if let after = query.after {
+                start = Self.partitionPoint(state.order) { CommunityRules.precedes(after.rawValue, $0.rawValue) }
+            }
+            var items: [Person] = []
+            var more = false
+            for id in state.order[start...] {
+                guard let row = state.persons[id], row.mergedInto == nil, query.scope.contains(row.person.household),
+                    CommunityRules.matchesFilters(row.person, query)
+                else { continue }
+                if items.count == query.limit {
+                    more = true
+                    break
+                }
+                items.append(row.person)
+            }
+            return PersonPage(items: items, next: more ? items.last?.id : nil)
+        }
+    }
+
+    public func allPersons(in scope: JurisdictionPath) async throws -> [Person] {
+        state.withLock { state in
+            state.order.compactMap { id in
+                guard let row = state.persons[id], row.mergedInto == nil, scope.contains(row.person.household) else { return nil }
+                return row.person
+            }
+        }
+    }
+
+    public func applyMerge(_ plan: MergePlan) async throws {
+        try CommunityRules.check(plan)
+        let record = plan.record
+        try state.withLock { state throws(StoreError) in
+            guard let survivor = state.persons[record.survivor], survivor.mergedInto == nil,
+                let absorbed = state.persons[record.absorbed], absorbed.mergedInto == nil
+            else { throw StoreError(.notFound, "the survivor or the absorbed person is not stored (or was merged)") }
+            guard survivor.person.version == record.survivorVersion else {
+                throw CommunityRules.versionConflict("the survivor", expected: record.survivorVersion, stored: survivor.person.version)
+            }
+            guard absorbed.person.version == record.absorbedVersion else {
+                throw CommunityRules.versionConflict("the absorbed person", expected: record.absorbedVersion, stored: absorbed.person.version)
+            }
+            guard !state.marks.contains(record.survivor, record.absorbed) else {
+                throw StoreError(.conflict, "the pair is marked as not a duplicate")
+            }
+            state.persons[record.survivor]?.person = plan.merged
+            state.persons[record.absorbed]?.mergedInto = record.survivor
+            // Files merged into the absorbed one earlier now live in the survivor too.
+            for (id, row) in state.persons where row.mergedInto == record.absorbed {
+                state.persons[id]?.mergedInto = record.survivor
+            }
+            state.marks.reassign(record.absorbed, to: record.survivor)
+            state.merges.append(record)
+        }
+    }
+
+    public func merges(involving id: PersonID) async throws -> [MergeRecord] {
+        state.withLock { $0.merges.filter { $0.survivor == id || $0.absorbed == id } }
+    }
+
+    public func markNotDuplicate(_ pair: PersonPair) async throws {
+        state.withLock { _ = $0.marks.insert(pair) }
+    }
+
+    public func notDuplicateMarks() async throws -> NotDuplicateMarks {
+        state.withLock { $0.marks }
+    }
+
+    // MARK: Visits
+
+    public func insertVisits(_ visits: [Visit]) async throws -> Int {
+        state.withLock { state in
+            for visit in visits {
+                let stored = StoredVisit(visit: visit, serial: state.visitCount)
+                state.visitCount += 1
+                state.visitsByPlace[visit.place, default: []].append(stored)
+                state.visitsByPerson[visit.person, default: []].append(stored)
+            }
+            return visits.count
+        }
+    }
+
+    public func visits(of person: PersonKey, overlapping range: ClosedRange<Int64>, openDuration: Int64) async throws -> [Visit] {
+        state.withLock { Self.overlapping($0.visitsByPerson[person] ?? [], range, openDuration) }
+    }
+
+    public func visits(at place: PlaceID, overlapping range: ClosedRange<Int64>, openDuration: Int64) async throws -> [Visit] {
+        state.withLock { Self.overlapping($0.visitsByPlace[place] ?? [], range, openDuration) }
+    }
+
+    static func overlapping(_ visits: [StoredVisit], _ range: ClosedRange<Int64>, _ openDuration: Int64) -> [Visit] {
+        visits.filter { stored in
+            stored.visit.timeIn <= range.upperBound && CommunityRules.end(of: stored.visit, openDuration: openDuration) >= range.lowerBound
+        }
+        .sorted { ($0.visit.timeIn, $0.serial) < ($1.visit.timeIn, $1.serial) }
+        .map(\.visit)
+    }
+
+    // MARK: Lifecycle records
+
+    public func insertRecord(_ record: RecordDraft) async throws -> StoredRecord {
+        try CommunityRules.check(record)
+        return try state.withLock { state throws(StoreError) in
+            guard state.records[record.kind]?[record.id] == nil else {
+                throw StoreError(.conflict, "a \(record.kind) record with that id is stored")
+            }
+            let stored = StoredRecord(draft: record, version: 1)
+            state.records[record.kind, default: [:]][record.id] = stored
+            return stored
+        }
+    }
+
+    public func updateRecord(_ record: RecordDraft, expectedVersion: Int) async throws -> StoredRecord {
+        try CommunityRules.check(record)
+        return try state.withLock { state throws(StoreError) in
+            guard let current = state.records[record.kind]?[record.id] else {
+                throw StoreError(.notFound, "no \(record.kind) record with that id is stored")
+            }
+            guard current.version == expectedVersion else {
+                throw CommunityRules.versionConflict("the record", expected: expectedVersion, stored: current.version)
+            }
+            let stored = StoredRecord(draft: record, version: expectedVersion + 1)
+            state.records[record.kind]?[record.id] = stored
+            return stored
+        }
+    }
+
+    public func record(_ kind: RecordKind, id: String) async throws -> StoredRecord? {
+        state.withLock { $0.records[kind]?[id] }
+    }
+
+    public func records(_ query: RecordQuery) async throws -> RecordPage {
+        try CommunityRules.check(query)
+        return state.withLock { state in
+            let matching = (state.records[query.kind] ?? [:]).values.filter { stored in
+                query.scope.contains(stored.draft.jurisdiction) && (query.person == nil || stored.draft.person == query.person)
+                    && (query.after.map { CommunityRules.precedes($0, stored.draft.id) } ?? true)
+            }
+            .sorted { CommunityRules.precedes($0.draft.id, $1.draft.id) }
+            let items = Array(matching.prefix(query.limit))
+            return RecordPage(items: items, next: matching.count > query.limit ? items.last?.draft.id : nil)
+        }
+    }
+
+    // MARK: Users
+
+    public func saveUser(_ user: UserRecord) async throws {
+        try CommunityRules.check(user)
+        state.withLock { $0.users[user.name] = user }
+    }
+
+    public func user(_ name: String) async throws -> UserRecord? {
+        state.withLock { $0.users[name] }
+    }
+
+    public func users() async throws -> [UserRecord] {
+        state.withLock { $0.users.values.sorted { CommunityRules.precedes($0.name, $1.name) } }
+    }
+
+    // MARK: Audit
+
+    @discardableResult
+    public func appendAudit(_ events: [AuditEvent]) async throws -> [AuditEvent] {
+        state.withLock { state in
+            var stored: [AuditEvent] = []
+            for var event in events {
+                event.sequence = Int64(state.audit.count + 1)
+                state.audit.append(event)
+                stored.append(event)
+            }
+            return stored
+        }
+    }
+
+    public func auditEvents(after: Int64, limit: Int) async throws -> [AuditEvent] {
+        try CommunityRules.check(auditLimit: limit)
+        return state.withLock { state in
+            let start = Int(max(0, min(after, Int64(state.audit.count))))
+            return Array(state.audit[start...].prefix(limit))
+        }
+    }
+
+    /// The first index whose element satisfies `predicate`, for a predicate that is false then true.
+    static func partitionPoint<T>(_ array: [T], _ predicate: (T) -> Bool) -> Int {
+        var low = 0
+        var high = array.count
+        while low < high {
+            let mid = (low + high) / 2
+            if predicate(array[mid]) { high = mid } else { low = mid + 1 }
+        }
+        return low
+    }
+}
