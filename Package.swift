@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "VigilServerTests",
             dependencies: [
-                "VigilLedger", "VigilStore", "VigilServer", "VigilTestSupport",
+                "VigilLedger", "VigilCommunity", "VigilSurveillance", "VigilStore", "VigilServer", "VigilTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -3,13 +3,14 @@ public import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// The node's HTTP server: ``buildRouter(node:)`` on `host:port` (port 0 picks a free port;
+/// The node's HTTP server: ``buildRouter(node:community:)`` on `host:port` (port 0 picks a free port;
 /// `onServerRunning` receives the bound port).
 public func buildApplication(
-    node: Node, host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    node: Node, community: CommunityAPI? = nil, host: String, port: Int, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(node: node),
+        router: buildRouter(node: node, community: community),
         configuration: .init(address: .hostname(host, port: port), serverName: "vigil/\(node.setup.name)"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger)
@@ -24,7 +25,9 @@ public func buildApplication(
 public func runNode(setup: NodeSetup, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
     let (store, storeServices, prepare) = try setup.store.open(logger: logger)
     let node = Node(setup: setup, store: store, prepare: prepare, logger: logger)
-    let app = buildApplication(node: node, host: setup.host, port: setup.port, logger: logger) { port in
+    let community = try await CommunityAPI.forNode(
+        key: setup.key, store: try setup.store.communityStore(sharing: store, logger: logger), logger: logger)
+    let app = buildApplication(node: node, community: community, host: setup.host, port: setup.port, logger: logger) { port in
         logger.info("Listening", metadata: ["http.host": "\(setup.host)", "http.port": "\(port)"])
         await onServerRunning(port)
     }

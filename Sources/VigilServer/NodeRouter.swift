@@ -18,7 +18,8 @@ import VigilStore
 /// | GET | `/node/v1/chains/{slug}/checkpoint` | C2SP tlog-tiles: the latest final checkpoint |
 /// | GET | `/node/v1/chains/{slug}/state` | the committed state: leader, stage, members, credits, proposals |
 /// | GET | `/node/v1/chains/{slug}/tile/...` | C2SP tlog-tiles: hash tiles and entry bundles |
-public func buildRouter(node: Node) -> Router<BasicRequestContext> {
+/// | * | `/api/v1/...` | the community data platform (``CommunityAPI``, docs/api.md), when given |
+public func buildRouter(node: Node, community: CommunityAPI? = nil) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: node.metrics))
     router.add(middleware: ProblemMiddleware())
@@ -41,10 +42,11 @@ public func buildRouter(node: Node) -> Router<BasicRequestContext> {
     router.get("\(NodeAPI.prefix)/chains/{slug}/checkpoint") { _, context in try await api.checkpoint(context: context) }
     router.get("\(NodeAPI.prefix)/chains/{slug}/state") { _, context in try NodeRoutes.json(await api.chain(context).summary()) }
     router.get("\(NodeAPI.prefix)/chains/{slug}/tile/**") { _, context in try await api.tile(context: context) }
+    community?.register(on: router)
     return router
 }
 
-/// The handlers behind ``buildRouter(node:)``.
+/// The handlers behind ``buildRouter(node:community:)``.
 struct NodeRoutes: Sendable {
     let node: Node
 

@@ -22,6 +22,9 @@ public struct Problem: Error, HTTPResponseError, Sendable, CustomStringConvertib
     public var detail: String
     /// Extra headers (`Retry-After`, `WWW-Authenticate`).
     public var headers: HTTPFields
+    /// The request field at fault (`reason`, `visits[3].timeIn`, the query parameter `limit`),
+    /// when there is one.
+    public var field: String?
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ detail: String, headers: HTTPFields = [:]) {
         self.status = status
@@ -30,7 +33,14 @@ public struct Problem: Error, HTTPResponseError, Sendable, CustomStringConvertib
         self.headers = headers
     }
 
-    public var description: String { "\(status.code) \(code): \(detail)" }
+    public var description: String { "\(status.code) \(code): \(detail)" + (field.map { " (\($0))" } ?? "") }
+
+    /// The same problem, naming the field at fault.
+    public func with(field: String) -> Problem {
+        var copy = self
+        copy.field = field
+        return copy
+    }
 
     struct Body: Codable {
         var type: String
@@ -38,6 +48,7 @@ public struct Problem: Error, HTTPResponseError, Sendable, CustomStringConvertib
         var status: Int
         var code: String
         var detail: String
+        var field: String?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -46,7 +57,7 @@ public struct Problem: Error, HTTPResponseError, Sendable, CustomStringConvertib
 
     /// The problem as a response.
     public func response() -> Response {
-        let body = Body(type: "about:blank", title: status.reasonPhrase, status: status.code, code: code, detail: detail)
+        let body = Body(type: "about:blank", title: status.reasonPhrase, status: status.code, code: code, detail: detail, field: field)
         let bytes = (try? JSONEncoder().encode(body)) ?? Data()
         var headers = self.headers
         headers[.contentType] = "application/problem+json"

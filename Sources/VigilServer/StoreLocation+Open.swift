@@ -39,4 +39,32 @@ extension StoreLocation {
             return (store, [client], { try await store.migrate() })
         }
     }
+
+    /// The community store in the same database as `ledger` (the store ``open(logger:)``
+    /// returned): the same SQLite pool, the same PostgreSQL client and schema (the ledger
+    /// store's migration creates the community tables too), or a new in-memory store.
+    public func communityStore(sharing ledger: any LedgerStore, logger: Logger) throws -> any CommunityStore {
+        if let sqlite = ledger as? SQLiteLedgerStore { return try SQLiteCommunityStore(sqlite.database) }
+        if let postgres = ledger as? PostgresLedgerStore {
+            return try PostgresCommunityStore(client: postgres.client, schema: postgres.schema, logger: logger)
+        }
+        return InMemoryCommunityStore()
+    }
+}
+
+extension StoreLocation {
+    /// Runs `body` with the node's community store, for command-line tools: opens the store
+    /// (running a PostgreSQL client while `body` runs), migrates it, and closes it afterwards.
+    public func withCommunityStore<T: Sendable>(
+        logger: Logger, _ body: @Sendable (any CommunityStore) async throws -> T
+    ) async throws -> T {
+        let (ledger, services, prepare) = try open(logger: logger)
+        let community = try communityStore(sharing: ledger, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            defer { group.cancelAll() }
+            try await prepare()
+            return try await body(community)
+        }
+    }
 }

@@ -1,4 +1,10 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(CoreFoundation)
+import CoreFoundation
+#endif
 import VigilSurveillance
 
 /// R's timings from `../shared/refdata/TIMINGS.md` (surveillance 1.20.3, EpiEstim 2.2.4, R 4.2.2 on a

@@ -30,7 +30,7 @@ final class RunningNode: Sendable {
     /// Starts `name` with `store`, serving `chains`; returns once its chains are loaded.
     static func start(
         _ name: String, chains: [ChainSetup], store: any LedgerStore, witnessFor: [String: [VerifierKey]] = [:],
-        maxMessageBytes: Int = MessageEnvelope.defaultMaxBytes
+        maxMessageBytes: Int = MessageEnvelope.defaultMaxBytes, community: CommunityAPI? = nil
     ) async throws -> RunningNode {
         var logger = Logger(label: "test.\(name)")
         logger.logLevel = .warning
@@ -39,7 +39,7 @@ final class RunningNode: Sendable {
             maxMessageBytes: maxMessageBytes, sendTimeout: .seconds(2))
         let node = Node(setup: setup, store: store, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = buildApplication(node: node, host: "127.0.0.1", port: 0, logger: logger) { port in continuation.yield(port) }
+        let app = buildApplication(node: node, community: community, host: "127.0.0.1", port: 0, logger: logger) { port in continuation.yield(port) }
         let group = ServiceGroup(services: [node, app], logger: logger)
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
@@ -90,6 +90,16 @@ enum HTTP {
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
+        return try await send(request)
+    }
+
+    static func request(
+        _ method: HTTPMethod, _ url: String, body: [UInt8]? = nil, headers: [(String, String)] = []
+    ) async throws -> Answer {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         return try await send(request)
     }
 

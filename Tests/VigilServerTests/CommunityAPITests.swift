@@ -1,0 +1,480 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOHTTP1
+import Testing
+import VigilCommunity
+import VigilLedger
+import VigilServer
+import VigilStore
+import VigilSurveillance
+import VigilTestSupport
+
+/// A node serving the community API over real HTTP on loopback, with users made on demand.
+struct Platform {
+    static let c1 = "sz/ft/s1/c1"
+    static let c2 = "sz/ft/s1/c2"
+    static let h1 = "sz/ft/s1/c1/g1/b1/h1"
+    static let h2 = "sz/ft/s1/c1/g1/b1/h2"
+    static let other = "sz/ft/s1/c2/g1/b1/h1"
+
+    let node: RunningNode
+    let store: any CommunityStore
+    let tokens: APITokens
+    var base: String { "\(node.url)/api/v1" }
+
+    static func start(store: any CommunityStore = InMemoryCommunityStore(), name: String = "solo.node") async throws -> Platform {
+        var logger = Logger(label: "test.api")
+        logger.logLevel = .warning
+        let api = try await CommunityAPI.forNode(key: ChainFixture.key(for: name), store: store, logger: logger)
+        let chain = Chains.setup(try Chains.solo(), slug: "solo")
+        let node = try await RunningNode.start(name, chains: [chain], store: InMemoryLedgerStore(), community: api)
+        return Platform(node: node, store: store, tokens: api.tokens)
+    }
+
+    func stop() async throws { try await node.stop() }
+
+    /// A token for a user with `role` in `jurisdiction`, saving the user first.
+    func token(_ name: String, _ role: Role, _ jurisdiction: String, lifetime: Int64 = 600) async throws -> String {
+        let user = UserRecord(name: name, role: role, jurisdiction: try JurisdictionPath(jurisdiction), createdAt: 0)
+        try await store.saveUser(user)
+        return try await tokens.issue(for: user, lifetime: lifetime, now: Int64(Date().timeIntervalSince1970))
+    }
+
+    func call(
+        _ method: HTTPMethod, _ path: String, token: String?, json: Any? = nil, body: [UInt8]? = nil, headers: [(String, String)] = []
+    ) async throws -> HTTP.Answer {
+        var headers = headers
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        var bytes = body
+        if let json {
+            bytes = Array(try JSONSerialization.data(withJSONObject: json))
+            headers.append(("Content-Type", "application/json"))
+        }
+        return try await HTTP.request(method, base + path, body: bytes, headers: headers)
+    }
+
+    /// Stores a person directly and answers its id.
+    func person(_ name: String, household: String, birthDate: String? = nil) async throws -> String {
+        let draft = PersonDraft(
+            name: name, birthDate: birthDate.flatMap { CivilDate(iso8601: $0) }, household: try JurisdictionPath(household))
+        return try await store.insertPersons([draft])[0].id.rawValue
+    }
+}
+
+extension HTTP.Answer {
+    var problemCode: String? { (try? json())?["code"] as? String }
+    var problemField: String? { (try? json())?["field"] as? String }
+}
+
+@Suite(.serialized) struct CommunityAPITests {
+    // MARK: Authentication
+
+    @Test func everyCallNeedsAValidTokenOfACurrentUser() async throws {
+        let platform = try await Platform.start()
+        let good = try await platform.token("staff.a", .community, Platform.c1)
+
+        let none = try await platform.call(.GET, "/persons", token: nil)
+        #expect(none.status == 401)
+        #expect(none.headers["WWW-Authenticate"].first == "Bearer")
+        #expect(try await platform.call(.GET, "/persons", token: "not-a-token").problemCode == "bad-token")
+        #expect(try await platform.call(.GET, "/openapi.json", token: nil).status == 401)
+
+        // A token of another node's key.
+        let otherTokens = try await APITokens(nodeKey: ChainFixture.key(for: "other.node"))
+        let foreign = try await otherTokens.issue(
+            for: UserRecord(name: "staff.a", role: .community, jurisdiction: try JurisdictionPath(Platform.c1), createdAt: 0), lifetime: 600,
+            now: Int64(Date().timeIntervalSince1970))
+        #expect(try await platform.call(.GET, "/persons", token: foreign).problemCode == "bad-token")
+
+        // Expired.
+        let user = try #require(try await platform.store.user("staff.a"))
+        let expired = try await platform.tokens.issue(for: user, lifetime: 60, now: Int64(Date().timeIntervalSince1970) - 3_600)
+        #expect(try await platform.call(.GET, "/persons", token: expired).problemCode == "bad-token")
+
+        #expect(try await platform.call(.GET, "/persons", token: good).status == 200)
+        // The user moves to another community: the old token names the old jurisdiction.
+        try await platform.store.saveUser(UserRecord(name: "staff.a", role: .community, jurisdiction: try JurisdictionPath(Platform.c2), createdAt: 0))
+        #expect(try await platform.call(.GET, "/persons", token: good).problemCode == "stale-token")
+        // Disabled.
+        try await platform.store.saveUser(
+            UserRecord(name: "staff.a", role: .community, jurisdiction: try JurisdictionPath(Platform.c2), active: false, createdAt: 0))
+        let disabledToken = try await platform.tokens.issue(
+            for: try #require(try await platform.store.user("staff.a")), lifetime: 600, now: Int64(Date().timeIntervalSince1970))
+        #expect(try await platform.call(.GET, "/persons", token: disabledToken).problemCode == "unknown-user")
+        // A user that never existed.
+        let ghost = try await platform.tokens.issue(
+            for: UserRecord(name: "ghost", role: .admin, jurisdiction: try JurisdictionPath("sz"), createdAt: 0), lifetime: 600,
+            now: Int64(Date().timeIntervalSince1970))
+        #expect(try await platform.call(.GET, "/persons", token: ghost).problemCode == "unknown-user")
+        try await platform.stop()
+    }
+
+    // MARK: Role × endpoint × jurisdiction
+
+    struct Probe {
+        var name: String
+        var permission: Permission
+        /// Whether the target lies in the caller's jurisdiction (`Platform.c1`).
+        var inside: Bool
+        var method: HTTPMethod
+        var path: String
+        var json: Any?
+    }
+
+    @Test func everyRoleReachesExactlyWhatItsPermissionsAndJurisdictionAllow() async throws {
+        let platform = try await Platform.start()
+        let mine = try await platform.person("Wang Fang", household: Platform.h1)
+        let theirs = try await platform.person("Zhao Lei", household: Platform.other)
+        let day = "2026-11-20"
+        let counts: [String: Any] = [
+            "newSuspected": 1, "newProbable": 0, "newConfirmed": 0, "newRuledOut": 0, "newCloseContacts": 2, "contactsUnderFollowUp": 2,
+            "quarantined": 1, "referrals": 0,
+        ]
+        let probes: [Probe] = [
+            Probe(name: "list persons here", permission: .readPersons, inside: true, method: .GET, path: "/persons?scope=\(Platform.c1)"),
+            Probe(name: "list persons there", permission: .readPersons, inside: false, method: .GET, path: "/persons?scope=\(Platform.c2)"),
+            Probe(name: "read a person here", permission: .readPersons, inside: true, method: .GET, path: "/persons/\(mine)"),
+            Probe(name: "read a person there", permission: .readPersons, inside: false, method: .GET, path: "/persons/\(theirs)"),
+            Probe(name: "export here", permission: .readPersons, inside: true, method: .GET, path: "/persons/export?scope=\(Platform.c1)"),
+            Probe(
+                name: "create a person here", permission: .writePersons, inside: true, method: .POST, path: "/persons?confirm=true",
+                json: ["name": "New Person", "household": Platform.h2]),
+            Probe(
+                name: "create a person there", permission: .writePersons, inside: false, method: .POST, path: "/persons?confirm=true",
+                json: ["name": "New Person", "household": Platform.other]),
+            Probe(name: "import preview here", permission: .importPersons, inside: true, method: .POST, path: "/persons/import"),
+            Probe(name: "trace here", permission: .trace, inside: true, method: .GET, path: "/persons/\(mine)/contacts"),
+            Probe(name: "trace there", permission: .trace, inside: false, method: .GET, path: "/persons/\(theirs)/contacts"),
+            Probe(
+                name: "record visits here", permission: .recordVisits, inside: true, method: .POST, path: "/visits",
+                json: ["jurisdiction": Platform.c1, "visits": [["person": mine, "place": "market-1", "timeIn": 1_700_000_000]]]),
+            Probe(
+                name: "record visits there", permission: .recordVisits, inside: false, method: .POST, path: "/visits",
+                json: ["jurisdiction": Platform.c2, "visits": [] as [Any]]),
+            Probe(name: "reports here", permission: .readReports, inside: true, method: .GET, path: "/reports?day=\(day)&scope=\(Platform.c1)"),
+            Probe(name: "reports there", permission: .readReports, inside: false, method: .GET, path: "/reports?day=\(day)&scope=\(Platform.c2)"),
+            Probe(
+                name: "draft a report there", permission: .submitReports, inside: false, method: .PUT, path: "/reports/sz~ft~s1~c2/\(day)",
+                json: ["counts": counts]),
+            Probe(
+                name: "register a grid here", permission: .manageUsers, inside: true, method: .POST, path: "/jurisdictions",
+                json: ["path": "\(Platform.c1)/g-new", "name": "New grid"]),
+            Probe(name: "audit log", permission: .readAudit, inside: true, method: .GET, path: "/audit"),
+        ]
+        var checked = 0
+        for role in Role.allCases {
+            let token = try await platform.token("user.\(role.rawValue)", role, Platform.c1)
+            for probe in probes {
+                let body: [UInt8]? = probe.path == "/persons/import" ? Array("name,household\nA Person,\(Platform.h2)\n".utf8) : nil
+                let answer = try await platform.call(probe.method, probe.path, token: token, json: probe.json, body: body)
+                let allowed = AccessPolicy.allows(role, probe.permission) && probe.inside
+                if allowed {
+                    #expect(answer.status / 100 == 2, "\(role) may \(probe.name): \(answer.status) \(answer.text)")
+                } else {
+                    #expect(answer.status == 403, "\(role) may not \(probe.name): \(answer.status) \(answer.text)")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked == Role.allCases.count * probes.count)
+
+        // The policy itself, stated: what the seed's roles must and must not do.
+        #expect(!AccessPolicy.allows(.auditor, .readPersons))
+        #expect(!AccessPolicy.allows(.admin, .readAudit))
+        #expect(AccessPolicy.allows(.checkpoint, .recordVisits))
+        #expect(Permission.allCases.filter { AccessPolicy.allows(.checkpoint, $0) } == [.recordVisits])
+        #expect(!AccessPolicy.allows(.grid, .trace))
+        #expect(AccessPolicy.allows(.cdc, .approveReports) && !AccessPolicy.allows(.cdc, .submitReports))
+        try await platform.stop()
+    }
+
+    // MARK: Audit
+
+    @Test func readsOfPersonalDataAreAuditedWithThePurpose() async throws {
+        let platform = try await Platform.start()
+        let id = try await platform.person("Chen Jing", household: Platform.h1)
+        let staff = try await platform.token("staff.a", .community, Platform.c1)
+        let auditor = try await platform.token("auditor.x", .auditor, "sz")
+
+        let read = try await platform.call(.GET, "/persons/\(id)", token: staff, headers: [("Vigil-Purpose", "case investigation")])
+        #expect(read.status == 200)
+        #expect(try read.json()["name"] as? String == "Chen Jing")
+        #expect(try await platform.call(.GET, "/persons?scope=\(Platform.c1)", token: staff).status == 200)
+        #expect(try await platform.call(.GET, "/persons/export?scope=\(Platform.c1)", token: staff).status == 200)
+
+        let log = try await platform.call(.GET, "/audit?limit=100", token: auditor)
+        #expect(log.status == 200, "\(log.text)")
+        let items = try #require(try log.json()["items"] as? [[String: Any]])
+        let actions = items.map { "\($0["actor"] as? String ?? "?") \($0["action"] as? String ?? "?")" }
+        #expect(actions == ["staff.a person.read", "staff.a person.list", "staff.a person.export"])
+        #expect(items.first?["resource"] as? String == "person/\(id)")
+        #expect(items.first?["purpose"] as? String == "case investigation")
+        #expect(items.last?["purpose"] as? String == "prevention-and-control")
+        // Reading the log is not itself personal data, and the auditor cannot read persons.
+        #expect(try await platform.call(.GET, "/persons/\(id)", token: auditor).status == 403)
+        #expect(try await platform.store.auditEvents(after: 0, limit: 100).count == 3)
+        try await platform.stop()
+    }
+
+    // MARK: Persons: versions, duplicates, merge
+
+    @Test func editsNeedTheVersionTheyRead() async throws {
+        let platform = try await Platform.start()
+        let id = try await platform.person("Liu Yang", household: Platform.h1, birthDate: "1950-03-04")
+        let staff = try await platform.token("staff.a", .community, Platform.c1)
+        let read = try await platform.call(.GET, "/persons/\(id)", token: staff)
+        let etag = try #require(read.headers["ETag"].first)
+        #expect(etag == "\"v1\"")
+        let edit: [String: Any] = ["name": "Liu Yang", "household": Platform.h1, "birthDate": "1950-03-04", "vulnerabilities": ["elderly-alone"]]
+
+        #expect(try await platform.call(.PUT, "/persons/\(id)", token: staff, json: edit).status == 428)
+        let bad = try await platform.call(.PUT, "/persons/\(id)", token: staff, json: edit, headers: [("If-Match", "v1")])
+        #expect(bad.status == 400 && bad.problemField == "If-Match")
+        let saved = try await platform.call(.PUT, "/persons/\(id)", token: staff, json: edit, headers: [("If-Match", etag)])
+        #expect(saved.status == 200, "\(saved.text)")
+        #expect(saved.headers["ETag"].first == "\"v2\"")
+        #expect(try saved.json()["vulnerabilities"] as? [String] == ["elderly-alone"])
+        // A second edit from the same old read loses.
+        let stale = try await platform.call(.PUT, "/persons/\(id)", token: staff, json: edit, headers: [("If-Match", etag)])
+        #expect(stale.status == 412 && stale.problemCode == "version-changed")
+        // Moving the person out of the caller's jurisdiction is refused, and nothing changes.
+        var away = edit
+        away["household"] = Platform.other
+        let moved = try await platform.call(.PUT, "/persons/\(id)", token: staff, json: away, headers: [("If-Match", "\"v2\"")])
+        #expect(moved.status == 403)
+        #expect(try await platform.store.person(try PersonID(id))?.household.description == Platform.h1)
+        // Invalid fields are 422 naming the field; unreadable JSON is 400.
+        let noName = try await platform.call(.PUT, "/persons/\(id)", token: staff, json: ["household": Platform.h1], headers: [("If-Match", "\"v2\"")])
+        #expect(noName.status == 422 && noName.problemField == "name")
+        let badDate = try await platform.call(
+            .PUT, "/persons/\(id)", token: staff, json: ["name": "Liu Yang", "household": Platform.h1, "birthDate": "04/03/1950"],
+            headers: [("If-Match", "\"v2\"")])
+        #expect(badDate.status == 422 && badDate.problemField == "birthDate", "\(badDate.text)")
+        let garbage = try await platform.call(.PUT, "/persons/\(id)", token: staff, body: Array("{".utf8), headers: [("If-Match", "\"v2\"")])
+        #expect(garbage.status == 400)
+        try await platform.stop()
+    }
+
+    @Test func creationFlagsDuplicatesAndMergeRedirectsTheAbsorbedFile() async throws {
+        let platform = try await Platform.start()
+        let first = try await platform.person("Huang Min", household: Platform.h1, birthDate: "1988-07-09")
+        let staff = try await platform.token("staff.a", .community, Platform.c1)
+        let draft: [String: Any] = ["name": "Huang Min", "household": Platform.h2, "birthDate": "1988-07-09"]
+
+        let flagged = try await platform.call(.POST, "/persons", token: staff, json: draft)
+        #expect(flagged.status == 409, "\(flagged.text)")
+        let candidates = try #require(try flagged.json()["candidates"] as? [[String: Any]])
+        #expect(candidates.first?["person"] as? String == first)
+        let created = try await platform.call(.POST, "/persons?confirm=true", token: staff, json: draft)
+        #expect(created.status == 201)
+        let second = try #require(try created.json()["id"] as? String)
+        #expect(created.headers["Location"].first == "/api/v1/persons/\(second)")
+
+        let dups = try await platform.call(.GET, "/persons/\(second)/duplicates", token: staff)
+        #expect((try dups.json()["candidates"] as? [[String: Any]])?.first?["person"] as? String == first)
+
+        let noReason = try await platform.call(.POST, "/persons/merge", token: staff, json: ["survivor": first, "absorbed": second, "reason": ""])
+        #expect(noReason.status == 422 && noReason.problemField == "reason")
+        let merged = try await platform.call(
+            .POST, "/persons/merge", token: staff, json: ["survivor": first, "absorbed": second, "reason": "same person, registered twice"])
+        #expect(merged.status == 200, "\(merged.text)")
+        #expect((try merged.json()["record"] as? [String: Any])?["by"] as? String == "staff.a")
+        // The absorbed file answers 301 to the survivor; the test client follows it.
+        let gone = try await platform.call(.GET, "/persons/\(second)", token: staff)
+        #expect(gone.status == 200)
+        #expect(try gone.json()["id"] as? String == first)
+        #expect(try gone.json()["version"] as? Int == 2)
+        #expect(try await platform.call(.GET, "/persons?scope=\(Platform.c1)", token: staff).json()["items"].map { ($0 as? [Any])?.count } == 1)
+
+        // A pair marked "not a duplicate" is not offered again.
+        let third = try await platform.person("Huang Min", household: Platform.h2, birthDate: "1988-07-09")
+        #expect(try await platform.call(.POST, "/persons/not-duplicates", token: staff, json: ["first": first, "second": third]).status == 204)
+        let after = try await platform.call(.GET, "/persons/\(third)/duplicates", token: staff)
+        #expect((try after.json()["candidates"] as? [Any])?.isEmpty == true, "\(after.text)")
+        let refused = try await platform.call(.POST, "/persons/merge", token: staff, json: ["survivor": first, "absorbed": third, "reason": "x"])
+        #expect(refused.status == 409, "\(refused.text)")
+        try await platform.stop()
+    }
+
+    // MARK: Import
+
+    @Test(arguments: ["memory", "sqlite"]) func importPreviewsAndImportsAllOrOnlyTheValidRows(backend: String) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-api-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store: any CommunityStore =
+            backend == "sqlite" ? try SQLiteCommunityStore(path: directory.appendingPathComponent("node.sqlite").path) : InMemoryCommunityStore()
+        let platform = try await Platform.start(store: store)
+        let staff = try await platform.token("staff.a", .community, Platform.c1)
+        let csv = """
+            name,household,birthDate
+            Sun Li,\(Platform.h1),1970-01-01
+            Zhou Bo,\(Platform.h1),1971-13-01
+            Wu Hua,\(Platform.h2),1972-02-02
+
+            """
+
+        let preview = try await platform.call(.POST, "/persons/import", token: staff, body: Array(csv.utf8))
+        #expect(preview.status == 200, "\(preview.text)")
+        let plan = try preview.json()
+        #expect(plan["total"] as? Int == 3 && plan["new"] as? Int == 2 && plan["importable"] as? Bool == false)
+        let errors = try #require(plan["errors"] as? [[String: Any]])
+        #expect(errors.count == 1)
+        #expect(errors.first?["row"] as? Int == 2 && errors.first?["line"] as? Int == 3 && errors.first?["field"] as? String == "birthDate")
+        #expect(try await platform.store.allPersons(in: try JurisdictionPath(Platform.c1)).isEmpty)
+
+        let all = try await platform.call(.POST, "/persons/import?mode=all", token: staff, body: Array(csv.utf8))
+        #expect(all.status == 422 && all.problemField == "csv", "\(all.text)")
+        #expect(try await platform.store.allPersons(in: try JurisdictionPath(Platform.c1)).isEmpty)
+
+        let valid = try await platform.call(.POST, "/persons/import?mode=valid", token: staff, body: Array(csv.utf8))
+        #expect(valid.status == 201, "\(valid.text)")
+        #expect(try valid.json()["imported"] as? Int == 2)
+        let names = try await platform.store.allPersons(in: try JurisdictionPath(Platform.c1)).map(\.name).sorted()
+        #expect(names == ["Sun Li", "Wu Hua"])
+
+        // Importing the same file again: every row is a duplicate of a stored file; nothing new
+        // unless the user confirms rows.
+        let again = try await platform.call(.POST, "/persons/import?mode=valid", token: staff, body: Array(csv.utf8))
+        #expect(try again.json()["imported"] as? Int == 0, "\(again.text)")
+        let confirmed = try await platform.call(.POST, "/persons/import?mode=valid&confirm=3", token: staff, body: Array(csv.utf8))
+        #expect(try confirmed.json()["imported"] as? Int == 1, "\(confirmed.text)")
+        // A file with a row outside the caller's jurisdiction imports nothing.
+        let foreign = "name,household\nQian Yu,\(Platform.other)\n"
+        #expect(try await platform.call(.POST, "/persons/import?mode=valid", token: staff, body: Array(foreign.utf8)).status == 403)
+        #expect(try await platform.call(.POST, "/persons/import?mode=later", token: staff, body: Array(csv.utf8)).problemField == "mode")
+        #expect(try await platform.store.allPersons(in: try JurisdictionPath("sz")).count == 3)
+        try await platform.stop()
+    }
+
+    // MARK: Tracing
+
+    @Test func tracingRanksContactsAndHidesThoseOutsideTheJurisdiction() async throws {
+        let platform = try await Platform.start()
+        let index = try await platform.person("Case Person", household: Platform.h1)
+        let sharer = try await platform.person("House Mate", household: Platform.h1)
+        let near = try await platform.person("Market Neighbour", household: Platform.h2)
+        let far = try await platform.person("Visitor From C2", household: Platform.other)
+        let brief = try await platform.person("Brief Passer", household: Platform.h2)
+        let staff = try await platform.token("staff.a", .community, Platform.c1)
+        let guardToken = try await platform.token("gate.1", .checkpoint, Platform.c1)
+        let t0: Int64 = 1_790_000_000
+        let visits: [[String: Any]] = [
+            ["person": index, "place": "market-1", "timeIn": t0, "timeOut": t0 + 3_600],
+            ["person": near, "place": "market-1", "timeIn": t0 + 600, "timeOut": t0 + 3_000],
+            ["person": far, "place": "market-1", "timeIn": t0, "timeOut": t0 + 3_600],
+            ["person": brief, "place": "market-1", "timeIn": t0 + 100, "timeOut": t0 + 400],
+        ]
+        let stored = try await platform.call(.POST, "/visits", token: guardToken, json: ["jurisdiction": Platform.c1, "visits": visits])
+        #expect(stored.status == 201, "\(stored.text)")
+        #expect(try stored.json()["stored"] as? Int == 4)
+        let badVisit = try await platform.call(
+            .POST, "/visits", token: guardToken, json: ["jurisdiction": Platform.c1, "visits": [["person": index, "place": "market-1"]]])
+        #expect(badVisit.status == 422 && badVisit.problemField == "visits[0].timeIn", "\(badVisit.text)")
+
+        let traced = try await platform.call(.GET, "/persons/\(index)/contacts?now=\(t0 + 86_400)", token: staff)
+        #expect(traced.status == 200, "\(traced.text)")
+        let contacts = try #require(try traced.json()["contacts"] as? [[String: Any]])
+        #expect(contacts.count == 3)
+        #expect(contacts[0]["person"] as? String == sharer && contacts[0]["isHousehold"] as? Bool == true)
+        // The visitor from the other community overlapped longer than the neighbour, so ranks
+        // first among the co-present, but only by pseudonym.
+        #expect(contacts[1]["person"] == nil && contacts[1]["name"] == nil && contacts[1]["household"] == nil)
+        let pseudonym = try #require(contacts[1]["pseudonym"] as? String)
+        #expect(pseudonym.hasPrefix("p-") && !pseudonym.contains(far))
+        #expect(contacts[1]["totalOverlapSeconds"] as? Int == 3_600)
+        #expect(contacts[2]["person"] as? String == near && contacts[2]["name"] as? String == "Market Neighbour")
+        #expect(contacts[2]["totalOverlapSeconds"] as? Int == 2_400)
+        // The pseudonym is stable, so two tracings can be compared.
+        let again = try await platform.call(.GET, "/persons/\(index)/contacts?now=\(t0 + 86_400)", token: staff)
+        #expect((try again.json()["contacts"] as? [[String: Any]])?[1]["pseudonym"] as? String == pseudonym)
+        // The CDC above both communities sees the visitor by id.
+        let cdc = try await platform.token("cdc.1", .cdc, "sz/ft")
+        let wide = try await platform.call(.GET, "/persons/\(index)/contacts?now=\(t0 + 86_400)", token: cdc)
+        #expect((try wide.json()["contacts"] as? [[String: Any]])?[1]["person"] as? String == far)
+        // Out of the look-back window: only the household.
+        let late = try await platform.call(.GET, "/persons/\(index)/contacts?now=\(t0 + 30 * 86_400)", token: staff)
+        #expect((try late.json()["contacts"] as? [Any])?.count == 1)
+        let audit = try await platform.store.auditEvents(after: 0, limit: 100).map(\.action)
+        #expect(audit.filter { $0 == "trace.run" }.count == 4)
+        try await platform.stop()
+    }
+
+    // MARK: Daily reports
+
+    @Test func dailyReportsNeedTwoPeople() async throws {
+        let platform = try await Platform.start()
+        let admin = try await platform.token("admin.1", .admin, "sz/ft")
+        for (path, name) in [(Platform.c1, "Community 1"), (Platform.c2, "Community 2")] {
+            #expect(try await platform.call(.POST, "/jurisdictions", token: admin, json: ["path": path, "name": name]).status == 201)
+        }
+        #expect(try await platform.call(.POST, "/jurisdictions", token: admin, json: ["path": Platform.c1, "name": "again"]).status == 409)
+        let a = try await platform.token("staff.a", .community, Platform.c1)
+        let b = try await platform.token("staff.b", .community, Platform.c1)
+        let report = "/reports/sz~ft~s1~c1/2026-11-20"
+        var counts: [String: Any] = [
+            "newSuspected": 0, "newProbable": 0, "newConfirmed": 0, "newRuledOut": 0, "newCloseContacts": 0, "contactsUnderFollowUp": 0,
+            "quarantined": 0, "referrals": 0,
+        ]
+        let created = try await platform.call(.PUT, report, token: a, json: ["counts": counts])
+        #expect(created.status == 201, "\(created.text)")
+        let zeroWithoutSaying = try await platform.call(.POST, "\(report)/submit", token: a)
+        #expect(zeroWithoutSaying.status == 422 && zeroWithoutSaying.problemField == "isZeroReport", "\(zeroWithoutSaying.text)")
+        #expect(try await platform.call(.PUT, report, token: a, json: ["counts": counts]).status == 428)
+        counts["newSuspected"] = 3
+        let edited = try await platform.call(.PUT, report, token: a, json: ["counts": counts], headers: [("If-Match", "\"v1\"")])
+        #expect(edited.status == 200 && edited.headers["ETag"].first == "\"v2\"", "\(edited.text)")
+
+        #expect(try await platform.call(.POST, "\(report)/submit", token: a).status == 200)
+        let own = try await platform.call(.POST, "\(report)/approve", token: a)
+        #expect(own.status == 409 && own.problemCode == "invalid-transition", "\(own.text)")
+        let noReason = try await platform.call(.POST, "\(report)/reject", token: b)
+        #expect(noReason.status == 422 && noReason.problemField == "reason")
+        #expect(try await platform.call(.POST, "\(report)/approve", token: b).status == 200)
+        #expect(try await platform.call(.POST, "\(report)/publish", token: b).status == 200)
+        #expect(try await platform.call(.POST, "\(report)/shred", token: b).status == 404)
+
+        let stored = try await platform.call(.GET, report, token: a)
+        #expect(try stored.json()["status"] as? String == "published", "\(stored.text)")
+        let day = try await platform.call(.GET, "/reports?day=2026-11-20", token: admin)
+        #expect(day.status == 200, "\(day.text)")
+        #expect(try day.json()["missing"] as? [String] == [Platform.c2])
+        #expect((try day.json()["reports"] as? [Any])?.count == 1)
+        #expect(try await platform.call(.GET, "/reports", token: admin).problemField == "day")
+        try await platform.stop()
+    }
+
+    // MARK: The OpenAPI document
+
+    @Test func theOpenAPIDocumentDescribesEveryServedRoute() async throws {
+        let platform = try await Platform.start()
+        let admin = try await platform.token("admin.1", .admin, "sz")
+        let answer = try await platform.call(.GET, "/openapi.json", token: admin)
+        #expect(answer.status == 200)
+        let document = try answer.json()
+        #expect(document["openapi"] as? String == "3.1.0")
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var operations = 0
+        for (path, item) in paths {
+            #expect(path.hasPrefix("/api/v1/"))
+            for (method, operation) in item {
+                operations += 1
+                let operation = try #require(operation as? [String: Any])
+                #expect(operation["responses"] != nil && operation["summary"] != nil, "\(method) \(path)")
+                // Every documented operation is served: the router answers something other
+                // than its own "no such route".
+                let concrete = path.replacingOccurrences(of: "{id}", with: String(repeating: "0", count: 32))
+                    .replacingOccurrences(of: "{community}", with: "sz~ft~s1~c1").replacingOccurrences(of: "{day}", with: "2026-11-20")
+                    .replacingOccurrences(of: "{action}", with: "submit").replacingOccurrences(of: "/api/v1", with: "")
+                let served = try await platform.call(HTTPMethod(rawValue: method.uppercased()), concrete, token: admin, body: [])
+                #expect(!(served.status == 404 && (try? served.json()["detail"] as? String) == "Not Found"), "\(method) \(path) is not served")
+                #expect(served.status != 500, "\(method) \(path): \(served.text)")
+            }
+        }
+        #expect(operations >= 18)
+        // An undocumented path under the prefix is not served.
+        #expect(try await platform.call(.GET, "/nowhere", token: admin).status == 404)
+        try await platform.stop()
+    }
+}
