@@ -622,6 +622,30 @@ public struct CommunityStoreConformance<Store: CommunityStore>: Sendable {
         try await expectError(.notFound, "an unknown record") { try await store.updateRecord(Self.record("case-404"), expectedVersion: 1) }
         try expect(try await store.record(.case, id: "case-1") == updated, "refused updates change nothing")
         try expect(try await store.record(.quarantine, id: "case-1") == nil, "another kind")
+
+        // Several updates in one transaction: all or nothing.
+        let bed = try await store.insertRecord(Self.record("hospital-1", kind: .hospitalCapacity, body: [1]))
+        var admitted = referral.draft
+        admitted.body = [2]
+        var occupied = bed.draft
+        occupied.body = [2]
+        let stale = try await expectError(.conflict, "one stale version in the batch") {
+            try await store.updateRecords([RecordUpdate(admitted, expectedVersion: 1), RecordUpdate(occupied, expectedVersion: 7)])
+        }
+        try expect(stale.message.contains("1"), "the conflict names the stored version")
+        try expect(try await store.record(.referral, id: "case-1") == referral, "the refused batch wrote nothing")
+        try await expectError(.notFound, "an unknown record in the batch") {
+            try await store.updateRecords([RecordUpdate(admitted, expectedVersion: 1), RecordUpdate(Self.record("nowhere"), expectedVersion: 1)])
+        }
+        try expect(try await store.record(.referral, id: "case-1") == referral, "the refused batch wrote nothing")
+        let both = try await store.updateRecords([RecordUpdate(admitted, expectedVersion: 1), RecordUpdate(occupied, expectedVersion: 1)])
+        try expect(both.map(\.version) == [2, 2], "both written")
+        try expect(try await store.record(.hospitalCapacity, id: "hospital-1")?.draft.body == [2], "the second is stored")
+        try expect(try await store.record(.referral, id: "case-1")?.draft.body == [2], "the first is stored")
+        try await expectError(.conflict, "the same record twice at the same version") {
+            try await store.updateRecords([RecordUpdate(admitted, expectedVersion: 2), RecordUpdate(admitted, expectedVersion: 2)])
+        }
+        try expect(try await store.record(.referral, id: "case-1")?.version == 2, "the refused batch wrote nothing")
     }
 
     func recordsListByScopeAndPerson() async throws {

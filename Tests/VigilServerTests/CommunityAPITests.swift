@@ -161,6 +161,17 @@ extension HTTP.Answer {
                 name: "register a grid here", permission: .manageUsers, inside: true, method: .POST, path: "/jurisdictions",
                 json: ["path": "\(Platform.c1)/g-new", "name": "New grid"]),
             Probe(name: "audit log", permission: .readAudit, inside: true, method: .GET, path: "/audit"),
+            Probe(name: "open a case here", permission: .writeCases, inside: true, method: .POST, path: "/cases", json: ["person": mine]),
+            Probe(name: "open a case there", permission: .writeCases, inside: false, method: .POST, path: "/cases", json: ["person": theirs]),
+            Probe(name: "cases there", permission: .readCases, inside: false, method: .GET, path: "/cases?scope=\(Platform.c2)"),
+            Probe(name: "follow-up tasks here", permission: .readCases, inside: true, method: .GET, path: "/follow-up/tasks?day=\(day)"),
+            Probe(name: "referrals here", permission: .readReferrals, inside: true, method: .GET, path: "/referrals"),
+            Probe(
+                name: "refer here", permission: .writeReferrals, inside: true, method: .POST, path: "/referrals",
+                json: ["person": mine, "clinic": "clinic-hill", "hospital": "hosp-east"]),
+            Probe(
+                name: "refer there", permission: .writeReferrals, inside: false, method: .POST, path: "/referrals",
+                json: ["person": theirs, "clinic": "clinic-hill", "hospital": "hosp-east"]),
         ]
         var checked = 0
         for role in Role.allCases {
@@ -445,6 +456,153 @@ extension HTTP.Answer {
         try await platform.stop()
     }
 
+    // MARK: Key groups
+
+    @Test func casesTheirContactsQuarantineAndFollowUp() async throws {
+        let platform = try await Platform.start()
+        let index = try await platform.person("Case Person", household: Platform.h1)
+        let sharer = try await platform.person("House Mate", household: Platform.h1)
+        let near = try await platform.person("Market Neighbour", household: Platform.h2)
+        let far = try await platform.person("Visitor From C2", household: Platform.other)
+        let clinician = try await platform.token("dr.hill", .clinician, Platform.c1)
+        let staff = try await platform.token("staff.a", .community, Platform.c1)
+        let staff2 = try await platform.token("staff.c2", .community, Platform.c2)
+        let hospital = try await platform.token("hosp.east", .hospital, "sz/ft")
+        let grid = try await platform.token("grid.1", .grid, Platform.c1)
+
+        // A clinic opens a suspected case; it may not open it as confirmed.
+        #expect(try await platform.call(.POST, "/cases", token: clinician, json: ["person": index, "status": "confirmed"]).status == 403)
+        let opened = try await platform.call(.POST, "/cases", token: clinician, json: ["person": index, "onset": "2026-11-18"])
+        #expect(opened.status == 201, "\(opened.text)")
+        let caseID = try #require(try opened.json()["id"] as? String)
+        #expect(opened.headers["Location"].first == "/api/v1/cases/\(caseID)")
+        func status() async throws -> String? {
+            let history = (try await platform.call(.GET, "/cases/\(caseID)", token: hospital).json()["record"] as? [String: Any])?["history"]
+            return ((history as? [[String: Any]])?.last)?["to"] as? String
+        }
+        #expect(try await status() == "suspect")
+        #expect(try await platform.call(.POST, "/cases", token: clinician, json: ["person": far]).status == 403)
+        #expect(try await platform.call(.POST, "/cases", token: clinician, json: ["person": "nobody"]).problemField == "person")
+
+        // Classification: probable by the community, confirmed only by a role that classifies.
+        #expect(try await platform.call(.POST, "/cases/\(caseID)/classify", token: staff, json: ["status": "probable"]).status == 200)
+        #expect(try await platform.call(.POST, "/cases/\(caseID)/classify", token: clinician, json: ["status": "confirmed"]).status == 403)
+        let stale = try await platform.call(
+            .POST, "/cases/\(caseID)/classify", token: hospital, json: ["status": "confirmed"], headers: [("If-Match", "\"v1\"")])
+        #expect(stale.status == 412)
+        #expect(try await platform.call(.POST, "/cases/\(caseID)/classify", token: hospital, json: ["status": "confirmed"]).status == 200)
+        #expect(try await status() == "confirmed")
+        let back = try await platform.call(.POST, "/cases/\(caseID)/classify", token: staff, json: ["status": "suspect"])
+        #expect(back.status == 409 && back.problemCode == "invalid-transition", "\(back.text)")
+        let unknownStatus = try await platform.call(.POST, "/cases/\(caseID)/classify", token: hospital, json: ["status": "cured"])
+        #expect(unknownStatus.status == 422 && unknownStatus.problemField == "status", "\(unknownStatus.text)")
+        let confirmed = try await platform.call(.GET, "/cases?status=confirmed", token: staff).json()
+        #expect((confirmed["items"] as? [Any])?.count == 1)
+        #expect((try await platform.call(.GET, "/cases?status=suspect", token: staff).json()["items"] as? [Any])?.isEmpty == true)
+        #expect(try await platform.call(.GET, "/cases", token: grid).status == 200)
+        #expect(try await platform.call(.GET, "/cases/\(caseID)", token: staff2).status == 403)
+
+        // Contacts traced from the case are recorded at each contact's own community.
+        let t0: Int64 = 1_790_000_000
+        let visits: [[String: Any]] = [
+            ["person": index, "place": "market-1", "timeIn": t0, "timeOut": t0 + 3_600],
+            ["person": near, "place": "market-1", "timeIn": t0 + 600, "timeOut": t0 + 3_000],
+            ["person": far, "place": "market-1", "timeIn": t0, "timeOut": t0 + 3_600],
+        ]
+        #expect(try await platform.call(.POST, "/visits", token: staff, json: ["jurisdiction": Platform.c1, "visits": visits]).status == 201)
+        let traced = try await platform.call(.POST, "/cases/\(caseID)/contacts?now=\(t0 + 86_400)", token: staff)
+        #expect(traced.status == 201, "\(traced.text)")
+        #expect(try traced.json()["recorded"] as? Int == 3)
+        #expect(try await platform.call(.POST, "/cases/\(caseID)/contacts?now=\(t0 + 86_400)", token: staff).json()["recorded"] as? Int == 0)
+        let mine = try #require(try await platform.call(.GET, "/contacts", token: staff).json()["items"] as? [[String: Any]])
+        #expect(Set(mine.compactMap { ($0["record"] as? [String: Any])?["contact"] as? String }) == [sharer, near])
+        let theirs = try #require(try await platform.call(.GET, "/contacts", token: staff2).json()["items"] as? [[String: Any]])
+        #expect(theirs.count == 1)
+        #expect((theirs.first?["record"] as? [String: Any])?["contact"] as? String == far)
+        #expect((theirs.first?["record"] as? [String: Any])?["indexCase"] as? String == caseID)
+
+        // Quarantine.
+        let badPlace = try await platform.call(
+            .POST, "/quarantines", token: staff,
+            json: ["person": near, "kind": "centralised", "location": ["household": Platform.h2], "from": "2026-11-21", "to": "2026-12-04", "method": "verbal"])
+        #expect(badPlace.status == 422 && badPlace.problemField == "location", "\(badPlace.text)")
+        let quarantine = try await platform.call(
+            .POST, "/quarantines", token: staff,
+            json: ["person": near, "kind": "home", "location": ["household": Platform.h2], "from": "2026-11-21", "to": "2026-12-04", "method": "verbal"])
+        #expect(quarantine.status == 201, "\(quarantine.text)")
+        #expect((try await platform.call(.GET, "/quarantines?day=2026-11-25", token: staff).json()["items"] as? [Any])?.count == 1)
+        #expect((try await platform.call(.GET, "/quarantines?day=2026-12-05", token: staff).json()["items"] as? [Any])?.isEmpty == true)
+
+        // Follow-up twice a day; one check-in of two is missing.
+        let plan = try await platform.call(
+            .POST, "/follow-up-plans", token: staff, json: ["person": near, "start": "2026-11-21", "periodDays": 14, "timesPerDay": 2])
+        #expect(plan.status == 201, "\(plan.text)")
+        let tasks = try #require(try await platform.call(.GET, "/follow-up/tasks?day=2026-11-22", token: staff).json()["items"] as? [[String: Any]])
+        #expect(tasks.count == 2 && tasks.allSatisfy { $0["person"] as? String == near })
+        // 2026-11-22 10:00 in UTC+8.
+        let morning: Int64 = 1_795_312_800
+        let checkIn: [String: Any] = ["person": near, "time": morning, "temperatureCelsius": 36.6]
+        #expect(try await platform.call(.POST, "/check-ins", token: grid, json: checkIn).status == 201)
+        #expect(try await platform.call(.POST, "/check-ins", token: grid, json: checkIn).status == 409)
+        let missing = try #require(try await platform.call(.GET, "/check-ins/missing?day=2026-11-22", token: staff).json()["items"] as? [[String: Any]])
+        #expect(missing.count == 1)
+        #expect(missing.first?["expected"] as? Int == 2 && missing.first?["received"] as? Int == 1)
+        #expect(try await platform.call(.GET, "/check-ins/missing", token: staff).problemField == "day")
+        try await platform.stop()
+    }
+
+    @Test func theReferralLoopTakesAndFreesBeds() async throws {
+        let platform = try await Platform.start()
+        let first = try await platform.person("First Patient", household: Platform.h1)
+        let second = try await platform.person("Second Patient", household: Platform.h2)
+        let clinician = try await platform.token("dr.hill", .clinician, Platform.c1)
+        let hospital = try await platform.token("ward.east", .hospital, "sz/ft")
+        func beds() async throws -> (Int?, Int?) {
+            let view = try await platform.call(.GET, "/hospitals/hosp-east/capacity", token: hospital).json()
+            return (view["occupied"] as? Int, view["free"] as? Int)
+        }
+        #expect(try await platform.call(.PUT, "/hospitals/hosp-east/capacity", token: clinician, json: ["total": 1]).status == 403)
+        #expect(try await platform.call(.PUT, "/hospitals/hosp-east/capacity", token: hospital, json: ["total": 1]).status == 201)
+        #expect(try await beds() == (0, 1))
+
+        var ids: [String] = []
+        for person in [first, second] {
+            let referred = try await platform.call(
+                .POST, "/referrals", token: clinician, json: ["person": person, "clinic": "clinic-hill", "hospital": "hosp-east"])
+            #expect(referred.status == 201, "\(referred.text)")
+            let id = try #require(try referred.json()["id"] as? String)
+            ids.append(id)
+            #expect(try await platform.call(.POST, "/referrals/\(id)/transport", token: clinician).status == 200)
+        }
+        #expect(try await platform.call(.POST, "/referrals/\(ids[0])/admit", token: clinician).status == 403)
+        #expect(try await platform.call(.POST, "/referrals/\(ids[0])/admit", token: hospital).status == 200)
+        #expect(try await beds() == (1, 0))
+        // No free bed: the second admission is refused and changes nothing.
+        let full = try await platform.call(.POST, "/referrals/\(ids[1])/admit", token: hospital)
+        #expect(full.status == 409, "\(full.text)")
+        #expect(try await beds() == (1, 0))
+        let waiting = try await platform.call(.GET, "/referrals/\(ids[1])", token: clinician).json()
+        #expect((((waiting["record"] as? [String: Any])?["steps"] as? [[String: Any]])?.last)?["stage"] as? String == "transport")
+
+        let noOutcome = try await platform.call(.POST, "/referrals/\(ids[0])/outcome", token: hospital)
+        #expect(noOutcome.status == 422 && noOutcome.problemField == "outcome")
+        #expect(try await platform.call(.POST, "/referrals/\(ids[0])/treat", token: hospital).status == 200)
+        #expect(try await platform.call(.POST, "/referrals/\(ids[0])/outcome", token: hospital, json: ["outcome": "recovered"]).status == 200)
+        #expect(try await beds() == (0, 1))
+        #expect(try await platform.call(.POST, "/referrals/\(ids[1])/admit", token: hospital).status == 200)
+        #expect(try await beds() == (1, 0))
+        let admitted = try await platform.call(.GET, "/referrals?stage=admission", token: clinician).json()
+        #expect((admitted["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [ids[1]])
+        #expect(try await platform.call(.POST, "/referrals/\(ids[1])/cancel", token: clinician).problemField == "reason")
+        #expect(try await platform.call(.POST, "/referrals/\(ids[1])/fly", token: clinician).status == 404)
+        // Shrinking the ward below its occupied beds is refused.
+        #expect(try await platform.call(.PUT, "/hospitals/hosp-east/capacity", token: hospital, json: ["total": 0]).status == 422)
+        let steps = try await platform.call(.GET, "/referrals/\(ids[0])", token: hospital).json()
+        let who = (((steps["record"] as? [String: Any])?["steps"] as? [[String: Any]]) ?? []).map { "\($0["stage"] ?? "")/\($0["by"] ?? "")" }
+        #expect(who == ["screening/dr.hill", "transport/dr.hill", "admission/ward.east", "treatment/ward.east", "outcome/ward.east"])
+        try await platform.stop()
+    }
+
     // MARK: The OpenAPI document
 
     @Test func theOpenAPIDocumentDescribesEveryServedRoute() async throws {
@@ -466,13 +624,14 @@ extension HTTP.Answer {
                 // than its own "no such route".
                 let concrete = path.replacingOccurrences(of: "{id}", with: String(repeating: "0", count: 32))
                     .replacingOccurrences(of: "{community}", with: "sz~ft~s1~c1").replacingOccurrences(of: "{day}", with: "2026-11-20")
-                    .replacingOccurrences(of: "{action}", with: "submit").replacingOccurrences(of: "/api/v1", with: "")
+                    .replacingOccurrences(of: "{action}", with: path.contains("referrals") ? "transport" : "submit")
+                    .replacingOccurrences(of: "{place}", with: "hosp-east").replacingOccurrences(of: "/api/v1", with: "")
                 let served = try await platform.call(HTTPMethod(rawValue: method.uppercased()), concrete, token: admin, body: [])
                 #expect(!(served.status == 404 && (try? served.json()["detail"] as? String) == "Not Found"), "\(method) \(path) is not served")
                 #expect(served.status != 500, "\(method) \(path): \(served.text)")
             }
         }
-        #expect(operations >= 18)
+        #expect(operations >= 35)
         // An undocumented path under the prefix is not served.
         #expect(try await platform.call(.GET, "/nowhere", token: admin).status == 404)
         try await platform.stop()

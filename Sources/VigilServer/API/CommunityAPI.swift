@@ -266,13 +266,21 @@ public struct CommunityAPI: Sendable {
         let id = try Self.personID(context.parameters.get("id") ?? "", field: "id")
         guard let person = try await store.person(id) else { throw Problem.notFound("no person \(id)") }
         try caller.require(.trace, at: person.household)
-        let query = request.uri.queryParameters
-        let tracer: ContactTracer
-        do {
-            tracer = try ContactTracer(
-                minOverlap: try Self.int(query["minOverlap"], field: "minOverlap") ?? 900, lingerWindow: try Self.int(query["linger"], field: "linger") ?? 1_800,
-                lookbackDays: Int(try Self.int(query["days"], field: "days") ?? 14))
+        let (traced, window) = try await trace(id, query: Self.query(request))
+        var items: [ContactBody] = []
+        for contact in traced {
+            items.append(contactBody(contact, try? await store.person(PersonID(contact.person)), caller))
         }
+        try await audit(caller, "trace.run", "person/\(id)&contacts=\(items.count)")
+        return try Self.json(ContactsBody(person: id.rawValue, since: window.lowerBound, until: window.upperBound, contacts: items))
+    }
+
+    /// The contacts of `id` (query `days`, `minOverlap`, `linger`, `now`) and the time window
+    /// searched.
+    func trace(_ id: PersonID, query: [String: Substring]) async throws -> ([TracedContact], ClosedRange<Int64>) {
+        let tracer = try ContactTracer(
+            minOverlap: try Self.int(query["minOverlap"], field: "minOverlap") ?? 900, lingerWindow: try Self.int(query["linger"], field: "linger") ?? 1_800,
+            lookbackDays: Int(try Self.int(query["days"], field: "days") ?? 14))
         let now = try Self.int(query["now"], field: "now") ?? clock()
         let start = now - Int64(tracer.lookbackDays) * 86_400
         let open = Visit.defaultOpenDuration
@@ -282,22 +290,21 @@ public struct CommunityAPI: Sendable {
             others += try await store.visits(at: place, overlapping: start...(now + tracer.lingerWindow), openDuration: open)
         }
         var household: [PersonKey] = []
-        if person.household.level == .household {
+        if let person = try await store.person(id), person.household.level == .household {
             household = try await store.allPersons(in: person.household).map(\.id.rawValue).filter { $0 != id.rawValue }
         }
         let traced = tracer.trace(person: id.rawValue, caseVisits: own, household: household, in: VisitIndex(others, openVisitDuration: open), now: now)
-        var items: [ContactBody] = []
-        for contact in traced {
-            let found = try? await store.person(PersonID(contact.person))
-            let visible = found.map { caller.scope.contains($0.household) } ?? false
-            items.append(
-                ContactBody(
-                    person: visible ? contact.person : nil, pseudonym: visible ? nil : pseudonym(contact.person), name: visible ? found?.name : nil,
-                    household: visible ? found?.household.description : nil, isHousehold: contact.isHousehold,
-                    totalOverlapSeconds: contact.totalOverlapSeconds, encounters: contact.encounters))
-        }
-        try await audit(caller, "trace.run", "person/\(id)&contacts=\(items.count)")
-        return try Self.json(ContactsBody(person: id.rawValue, since: start, until: now, contacts: items))
+        return (traced, start...now)
+    }
+
+    /// A traced contact as the caller may see it: by id, name and household inside their
+    /// jurisdiction, by pseudonym outside it.
+    func contactBody(_ contact: TracedContact, _ found: Person?, _ caller: Caller) -> ContactBody {
+        let visible = found.map { caller.scope.contains($0.household) } ?? false
+        return ContactBody(
+            person: visible ? contact.person : nil, pseudonym: visible ? nil : pseudonym(contact.person), name: visible ? found?.name : nil,
+            household: visible ? found?.household.description : nil, isHousehold: contact.isHousehold,
+            totalOverlapSeconds: contact.totalOverlapSeconds, encounters: contact.encounters)
     }
 
     /// A stable pseudonym for a person outside the caller's jurisdiction: HMAC-SHA-256 of the
@@ -544,6 +551,11 @@ extension CommunityAPI {
             throw Problem(.badRequest, "bad-parameter", "limit must be 1 to 1000").with(field: "limit")
         }
         return limit
+    }
+
+    /// The query parameters by name (the first of repeated ones).
+    static func query(_ request: Request) -> [String: Substring] {
+        Dictionary(request.uri.queryParameters.map { (String($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
     static func etag(_ version: Int) -> String { "\"v\(version)\"" }

@@ -28,8 +28,11 @@ struct APIRoute: Sendable {
 }
 
 extension CommunityAPI {
-    /// Every endpoint, in the order the OpenAPI document lists them.
-    static let routes: [APIRoute] = [
+    /// Every endpoint.
+    static let routes: [APIRoute] = personRoutes + keyGroupRoutes
+
+    /// Persons, visits, tracing, jurisdictions, reports, audit.
+    static let personRoutes: [APIRoute] = [
         APIRoute(
             method: .get, path: "/persons", permission: .readPersons, summary: "A page of the persons in a scope, in id order",
             query: [

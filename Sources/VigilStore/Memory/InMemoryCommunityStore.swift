@@ -187,17 +187,28 @@ public final class InMemoryCommunityStore: CommunityStore {
     }
 
     public func updateRecord(_ record: RecordDraft, expectedVersion: Int) async throws -> StoredRecord {
-        try CommunityRules.check(record)
+        try await updateRecords([RecordUpdate(record, expectedVersion: expectedVersion)])[0]
+    }
+
+    public func updateRecords(_ updates: [RecordUpdate]) async throws -> [StoredRecord] {
+        for update in updates { try CommunityRules.check(update.record) }
         return try state.withLock { state throws(StoreError) in
-            guard let current = state.records[record.kind]?[record.id] else {
-                throw StoreError(.notFound, "no \(record.kind) record with that id is stored")
+            var versions: [RecordKind: [String: Int]] = [:]
+            for update in updates {
+                let record = update.record
+                guard let current = versions[record.kind]?[record.id] ?? state.records[record.kind]?[record.id]?.version else {
+                    throw StoreError(.notFound, "no \(record.kind) record with that id is stored")
+                }
+                guard current == update.expectedVersion else {
+                    throw CommunityRules.versionConflict("the record", expected: update.expectedVersion, stored: current)
+                }
+                versions[record.kind, default: [:]][record.id] = update.expectedVersion + 1
             }
-            guard current.version == expectedVersion else {
-                throw CommunityRules.versionConflict("the record", expected: expectedVersion, stored: current.version)
+            return updates.map { update in
+                let stored = StoredRecord(draft: update.record, version: update.expectedVersion + 1)
+                state.records[update.record.kind]?[update.record.id] = stored
+                return stored
             }
-            let stored = StoredRecord(draft: record, version: expectedVersion + 1)
-            state.records[record.kind]?[record.id] = stored
-            return stored
         }
     }
 

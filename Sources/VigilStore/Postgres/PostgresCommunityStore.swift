@@ -475,27 +475,37 @@ public struct PostgresCommunityStore: CommunityStore {
     }
 
     public func updateRecord(_ record: RecordDraft, expectedVersion: Int) async throws -> StoredRecord {
-        try CommunityRules.check(record)
+        try await updateRecords([RecordUpdate(record, expectedVersion: expectedVersion)])[0]
+    }
+
+    public func updateRecords(_ updates: [RecordUpdate]) async throws -> [StoredRecord] {
+        for update in updates { try CommunityRules.check(update.record) }
         return try await transaction { conn, logger in
-            var stored: Int?
-            for try await version in try await conn.query(
-                """
-                SELECT version FROM \(unescaped: self.s).lifecycle_record WHERE kind = \(record.kind.rawValue) AND id = \(record.id) FOR UPDATE
-                """, logger: logger
-            ).decode(Int64.self) {
-                stored = Int(version)
+            var written: [StoredRecord] = []
+            for update in updates {
+                let record = update.record
+                let expectedVersion = update.expectedVersion
+                var stored: Int?
+                for try await version in try await conn.query(
+                    """
+                    SELECT version FROM \(unescaped: self.s).lifecycle_record WHERE kind = \(record.kind.rawValue) AND id = \(record.id) FOR UPDATE
+                    """, logger: logger
+                ).decode(Int64.self) {
+                    stored = Int(version)
+                }
+                guard let stored else { throw StoreError(.notFound, "no \(record.kind) record with that id is stored") }
+                guard stored == expectedVersion else {
+                    throw CommunityRules.versionConflict("the record", expected: expectedVersion, stored: stored)
+                }
+                try await conn.query(
+                    """
+                    UPDATE \(unescaped: self.s).lifecycle_record SET jurisdiction = \(record.jurisdiction.description), person = \(record.person),
+                        version = \(Int64(expectedVersion + 1)), body = \(ByteBuffer(bytes: record.body)), time = \(record.time)
+                    WHERE kind = \(record.kind.rawValue) AND id = \(record.id)
+                    """, logger: logger)
+                written.append(StoredRecord(draft: record, version: expectedVersion + 1))
             }
-            guard let stored else { throw StoreError(.notFound, "no \(record.kind) record with that id is stored") }
-            guard stored == expectedVersion else {
-                throw CommunityRules.versionConflict("the record", expected: expectedVersion, stored: stored)
-            }
-            try await conn.query(
-                """
-                UPDATE \(unescaped: self.s).lifecycle_record SET jurisdiction = \(record.jurisdiction.description), person = \(record.person),
-                    version = \(Int64(expectedVersion + 1)), body = \(ByteBuffer(bytes: record.body)), time = \(record.time)
-                WHERE kind = \(record.kind.rawValue) AND id = \(record.id)
-                """, logger: logger)
-            return StoredRecord(draft: record, version: expectedVersion + 1)
+            return written
         }
     }
 

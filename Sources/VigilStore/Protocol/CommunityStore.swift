@@ -75,6 +75,11 @@ public protocol CommunityStore: Sendable {
     /// - Throws: ``StoreError/Code/notFound``; ``StoreError/Code/conflict`` on another version.
     func updateRecord(_ record: RecordDraft, expectedVersion: Int) async throws -> StoredRecord
 
+    /// Several ``updateRecord(_:expectedVersion:)`` in one transaction: all are written or none
+    /// (a referral's admission and the hospital's occupied beds).
+    /// - Throws: the first failure's ``StoreError``; nothing is written then.
+    func updateRecords(_ updates: [RecordUpdate]) async throws -> [StoredRecord]
+
     /// The record of `kind` with `id`, or nil.
     func record(_ kind: RecordKind, id: String) async throws -> StoredRecord?
 
@@ -219,6 +224,17 @@ public struct RecordPage: Sendable, Hashable {
     public init(items: [StoredRecord], next: String?) {
         self.items = items
         self.next = next
+    }
+}
+
+/// A record to write if the stored one is at `expectedVersion`.
+public struct RecordUpdate: Sendable, Hashable {
+    public var record: RecordDraft
+    public var expectedVersion: Int
+
+    public init(_ record: RecordDraft, expectedVersion: Int) {
+        self.record = record
+        self.expectedVersion = expectedVersion
     }
 }
 

@@ -406,22 +406,30 @@ public struct SQLiteCommunityStore: CommunityStore {
     }
 
     public func updateRecord(_ record: RecordDraft, expectedVersion: Int) async throws -> StoredRecord {
-        try CommunityRules.check(record)
+        try await updateRecords([RecordUpdate(record, expectedVersion: expectedVersion)])[0]
+    }
+
+    public func updateRecords(_ updates: [RecordUpdate]) async throws -> [StoredRecord] {
+        for update in updates { try CommunityRules.check(update.record) }
         return try await write { db in
-            guard
-                let stored = try Int.fetchOne(
-                    db, sql: "SELECT version FROM lifecycle_record WHERE kind = ? AND id = ?", arguments: [record.kind.rawValue, record.id])
-            else { throw StoreError(.notFound, "no \(record.kind) record with that id is stored") }
-            guard stored == expectedVersion else {
-                throw CommunityRules.versionConflict("the record", expected: expectedVersion, stored: stored)
+            try updates.map { update in
+                let record = update.record
+                let expectedVersion = update.expectedVersion
+                guard
+                    let stored = try Int.fetchOne(
+                        db, sql: "SELECT version FROM lifecycle_record WHERE kind = ? AND id = ?", arguments: [record.kind.rawValue, record.id])
+                else { throw StoreError(.notFound, "no \(record.kind) record with that id is stored") }
+                guard stored == expectedVersion else {
+                    throw CommunityRules.versionConflict("the record", expected: expectedVersion, stored: stored)
+                }
+                try db.execute(
+                    sql: "UPDATE lifecycle_record SET jurisdiction = ?, person = ?, version = ?, body = ?, time = ? WHERE kind = ? AND id = ?",
+                    arguments: [
+                        record.jurisdiction.description, record.person, expectedVersion + 1, Data(record.body), record.time, record.kind.rawValue,
+                        record.id,
+                    ])
+                return StoredRecord(draft: record, version: expectedVersion + 1)
             }
-            try db.execute(
-                sql: "UPDATE lifecycle_record SET jurisdiction = ?, person = ?, version = ?, body = ?, time = ? WHERE kind = ? AND id = ?",
-                arguments: [
-                    record.jurisdiction.description, record.person, expectedVersion + 1, Data(record.body), record.time, record.kind.rawValue,
-                    record.id,
-                ])
-            return StoredRecord(draft: record, version: expectedVersion + 1)
         }
     }
 
