@@ -551,6 +551,41 @@ extension HTTP.Answer {
         try await platform.stop()
     }
 
+    @Test func transmissionChainsRefuseCyclesAndHideOutsiders() async throws {
+        let platform = try await Platform.start()
+        let index = try await platform.person("Case Person", household: Platform.h1)
+        let near = try await platform.person("Market Neighbour", household: Platform.h2)
+        let far = try await platform.person("Visitor From C2", household: Platform.other)
+        let staff = try await platform.token("staff.a", .community, Platform.c1)
+        let cdc = try await platform.token("cdc.1", .cdc, "sz/ft")
+        func link(_ infector: String, _ infectee: String, replace: Bool = false) async throws -> HTTP.Answer {
+            try await platform.call(
+                .POST, "/transmissions\(replace ? "?replace=true" : "")", token: staff,
+                json: ["infector": infector, "infectee": infectee, "evidence": "market-1"])
+        }
+        #expect(try await link(far, index).status == 201)
+        #expect(try await link(index, near).status == 201)
+        #expect(try await link(near, far).status == 403)  // the infectee is another community's
+        let second = try await link(near, index)
+        #expect(second.status == 409 && second.problemField == "infector", "\(second.text)")
+        let cycle = try await link(near, index, replace: true)
+        #expect(cycle.status == 409 && cycle.problemField == "infectee", "\(cycle.text)")
+        #expect(try await link(index, index).status == 409)
+
+        let graph = try await platform.call(.GET, "/transmissions", token: staff).json()
+        let nodes = try #require(graph["nodes"] as? [[String: Any]])
+        let ids = Set(nodes.compactMap { $0["id"] as? String })
+        #expect(ids.contains(index) && ids.contains(near) && !ids.contains(far))
+        let outsider = try #require(ids.first { $0.hasPrefix("p-") })
+        #expect(nodes.first { $0["id"] as? String == near }?["generation"] as? Int == 3)
+        #expect(nodes.first { $0["id"] as? String == near }?["root"] as? String == outsider)
+        let wide = try await platform.call(.GET, "/transmissions", token: cdc).json()
+        #expect(Set(((wide["nodes"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }) == [far, index, near])
+        let dot = try await platform.call(.GET, "/transmissions?format=dot", token: staff)
+        #expect(dot.text.contains("digraph") && dot.text.contains(near) && !dot.text.contains(far))
+        try await platform.stop()
+    }
+
     @Test func theReferralLoopTakesAndFreesBeds() async throws {
         let platform = try await Platform.start()
         let first = try await platform.person("First Patient", household: Platform.h1)

@@ -94,6 +94,16 @@ extension CommunityAPI {
             summary: "Set a designated hospital's beds: {\"total\"}", body: "application/json"
         ) { api, request, context, caller in try await api.setCapacity(request, context, caller) },
         APIRoute(
+            method: .post, path: "/transmissions", permission: .writeCases,
+            summary: "Record who infected whom: {\"infector\",\"infectee\",\"evidence\"}; no second infector (unless ?replace=true), no cycles",
+            query: [("replace", "true: replace the infectee's known infector")], body: "application/json", success: [201]
+        ) { api, request, _, caller in try await api.recordTransmission(request, caller) },
+        APIRoute(
+            method: .get, path: "/transmissions", permission: .readCases,
+            summary: "The transmission chains in a scope as a graph: JSON (nodes with generation and root, edges) or Graphviz DOT",
+            query: [("scope", "jurisdiction path"), ("format", "json (default) or dot")], audited: true
+        ) { api, request, _, caller in try await api.transmissionGraph(request, caller) },
+        APIRoute(
             method: .get, path: "/hospitals/{place}/capacity", permission: .readReferrals, summary: "A hospital's beds: total, occupied, free"
         ) { api, _, context, caller in try await api.capacity(context, caller) },
     ]
@@ -354,6 +364,61 @@ extension CommunityAPI {
             timeZoneOffsetSeconds: offset)
         try await audit(caller, "check-in.missing", "check-ins?scope=\(scope)&day=\(day)&count=\(missing.count)")
         return try Self.json(ItemsBody(items: missing))
+    }
+
+    // MARK: Transmission chains
+
+    /// Stores the edge into the infectee (one record per infectee, at the infectee's
+    /// jurisdiction) after checking it against every edge of the infectee's city: no second
+    /// infector unless replacing, no cycle.
+    func recordTransmission(_ request: Request, _ caller: Caller) async throws -> Response {
+        try caller.require(.writeCases)
+        let body = try await Self.decode(TransmissionGraph.Edge.self, request)
+        let infectee = try await person(body.infectee, caller, .writeCases, field: "infectee")
+        guard let infectorID = try? PersonID(body.infector), try await store.person(infectorID) != nil else {
+            throw Problem(.unprocessableContent, "invalid-field", "no person \(body.infector.prefix(64))").with(field: "infector")
+        }
+        let replace = request.uri.queryParameters["replace"] == "true"
+        let city = infectee.household.ancestor(at: .city) ?? infectee.household
+        var graph = try TransmissionGraph(edges: try await all(.transmission, TransmissionGraph.Edge.self, in: city))
+        try graph.add(body, replacingInfector: replace)
+        let id = infectee.id.rawValue
+        if let stored = try await store.record(.transmission, id: id) {
+            return try await save(body, stored, request: request, caller: caller, action: "transmission.replace")
+        }
+        return try await insert(.transmission, id: id, at: infectee.household, person: id, body, caller: caller)
+    }
+
+    /// The chains in the scope (edges whose infectee lies in it). Persons outside the caller's
+    /// jurisdiction appear by pseudonym, so the chain's shape is kept without their ids.
+    func transmissionGraph(_ request: Request, _ caller: Caller) async throws -> Response {
+        try caller.require(.readCases)
+        let query = request.uri.queryParameters
+        let scope = try query["scope"].map { try Self.path(String($0), field: "scope") } ?? caller.scope
+        try caller.require(.readCases, at: scope)
+        let format = query["format"].map(String.init) ?? "json"
+        guard format == "json" || format == "dot" else {
+            throw Problem(.badRequest, "bad-parameter", "format is json or dot").with(field: "format")
+        }
+        var shown: [PersonKey: PersonKey] = [:]
+        func show(_ key: PersonKey) async throws -> PersonKey {
+            if let known = shown[key] { return known }
+            let person = try? await store.person(PersonID(key))
+            let visible = person.map { caller.scope.contains($0.household) } ?? false
+            shown[key] = visible ? key : pseudonym(key)
+            return shown[key]!
+        }
+        var edges: [TransmissionGraph.Edge] = []
+        for edge in try await all(.transmission, TransmissionGraph.Edge.self, in: scope) {
+            edges.append(TransmissionGraph.Edge(infector: try await show(edge.infector), infectee: try await show(edge.infectee), evidence: edge.evidence))
+        }
+        let graph = try TransmissionGraph(edges: edges)
+        try await audit(caller, "transmission.graph", "transmissions?scope=\(scope)&edges=\(edges.count)")
+        if format == "dot" {
+            return Response(
+                status: .ok, headers: [.contentType: "text/vnd.graphviz; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: graph.dot())))
+        }
+        return try Self.json(graph.exported())
     }
 
     // MARK: Referrals and beds
