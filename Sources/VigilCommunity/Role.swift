@@ -40,6 +40,7 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable {
     case readReferrals = "referrals.read"
     case writeReferrals = "referrals.write"
     case admitReferrals = "referrals.admit"
+    case importSignals = "signals.import"
     case readAudit = "audit.read"
     case manageUsers = "users.manage"
 }
@@ -54,7 +55,7 @@ public struct AccessPolicy: Sendable {
         .cdc: [.readPersons, .trace, .readCases, .classifyCases, .readReports, .approveReports, .readReferrals],
         .community: [
             .readPersons, .writePersons, .importPersons, .mergePersons, .recordVisits, .trace, .readCases, .writeCases,
-            .readReports, .submitReports, .approveReports, .readReferrals,
+            .readReports, .submitReports, .approveReports, .readReferrals, .importSignals,
         ],
         .grid: [.readPersons, .writePersons, .readCases, .readReports],
         .clinician: [.readPersons, .readCases, .writeCases, .readReferrals, .writeReferrals],

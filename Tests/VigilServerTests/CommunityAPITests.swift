@@ -586,6 +586,52 @@ extension HTTP.Answer {
         try await platform.stop()
     }
 
+    @Test func electricityReadingsFlagEmptyQuarantinedAndUsedSealedHomes() async throws {
+        let platform = try await Platform.start()
+        let near = try await platform.person("Market Neighbour", household: Platform.h2)
+        let staff = try await platform.token("staff.a", .community, Platform.c1)
+        let grid = try await platform.token("grid.1", .grid, Platform.c1)
+        let quarantine: [String: Any] = [
+            "person": near, "kind": "home", "location": ["household": Platform.h2], "from": "2026-11-15", "to": "2026-11-21", "method": "verbal",
+        ]
+        #expect(try await platform.call(.POST, "/quarantines", token: staff, json: quarantine).status == 201)
+        let sealed = try await platform.call(.POST, "/sealings", token: staff, json: ["household": Platform.h1, "from": "2026-11-15", "to": "2026-11-21"])
+        #expect(sealed.status == 201, "\(sealed.text)")
+        #expect(try await platform.call(.POST, "/sealings", token: staff, json: ["household": Platform.c1, "from": "2026-11-15", "to": "2026-11-21"]).problemField == "household")
+
+        var csv = "day,household,kWh\n"
+        for day in 1...14 {
+            let date = String(format: "2026-11-%02d", day)
+            csv += "\(date),\(Platform.h1),8.0\n\(date),\(Platform.h2),7.\(day % 10)\n"
+        }
+        csv += "2026-11-16,\(Platform.h1),6.0\n2026-11-16,\(Platform.h2),0.2\n2026-11-17,\(Platform.h1),0.1\n2026-11-17,\(Platform.h2),7.5\n"
+        csv += "2026-11-18,\(Platform.c1),3\n2026-11-31,\(Platform.h2),3\n2026-11-18,\(Platform.h2),-1\n"
+        let preview = try await platform.call(.POST, "/electricity/readings", token: staff, body: Array(csv.utf8))
+        #expect(preview.status == 200, "\(preview.text)")
+        #expect(try preview.json()["total"] as? Int == 35 && preview.json()["valid"] as? Int == 32 && preview.json()["stored"] as? Int == 0)
+        let errors = try #require(try preview.json()["errors"] as? [[String: Any]])
+        #expect(errors.map { $0["field"] as? String } == ["household", "day", "kWh"])
+        #expect(errors.map { $0["line"] as? Int } == [34, 35, 36])
+        #expect((try await platform.call(.GET, "/electricity/flags?from=2026-11-15&to=2026-11-21", token: staff).json()["items"] as? [Any])?.isEmpty == true)
+        #expect(try await platform.call(.POST, "/electricity/readings?mode=all", token: staff, body: Array(csv.utf8)).status == 422)
+        #expect(try await platform.call(.POST, "/electricity/readings?mode=valid", token: grid, body: Array(csv.utf8)).status == 403)
+        let foreign = "household,day,kWh\n\(Platform.other),2026-11-16,1\n"
+        #expect(try await platform.call(.POST, "/electricity/readings?mode=valid", token: staff, body: Array(foreign.utf8)).status == 403)
+        let stored = try await platform.call(.POST, "/electricity/readings?mode=valid", token: staff, body: Array(csv.utf8))
+        #expect(stored.status == 201, "\(stored.text)")
+        #expect(try stored.json()["stored"] as? Int == 32)
+
+        let flags = try #require(
+            try await platform.call(.GET, "/electricity/flags?from=2026-11-15&to=2026-11-21", token: staff).json()["items"] as? [[String: Any]])
+        #expect(flags.map { "\($0["kind"] ?? "") \($0["household"] ?? "") \($0["day"] ?? "")" } == [
+            "sealedInUse \(Platform.h1) 2026-11-16", "nobodyHome \(Platform.h2) 2026-11-16",
+        ])
+        #expect(flags.first?["baseline"] as? Double == 8.0)
+        #expect((try await platform.call(.GET, "/electricity/flags?from=2026-11-17&to=2026-11-21", token: staff).json()["items"] as? [Any])?.isEmpty == true)
+        #expect(try await platform.call(.GET, "/electricity/flags?from=2026-11-17", token: staff).problemField == "to")
+        try await platform.stop()
+    }
+
     @Test func theReferralLoopTakesAndFreesBeds() async throws {
         let platform = try await Platform.start()
         let first = try await platform.person("First Patient", household: Platform.h1)

@@ -570,4 +570,8 @@ extension CommunityAPI {
 extension RecordKind {
     /// A node of the jurisdiction tree that the platform knows (and expects reports from).
     public static let jurisdiction = RecordKind("jurisdiction")
+    /// The electricity readings of one upload for one community (a JSON array).
+    public static let electricity = RecordKind("electricity")
+    /// A sealed household and its period.
+    public static let sealing = RecordKind("sealing")
 }

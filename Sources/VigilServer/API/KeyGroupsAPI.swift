@@ -104,6 +104,20 @@ extension CommunityAPI {
             query: [("scope", "jurisdiction path"), ("format", "json (default) or dot")], audited: true
         ) { api, request, _, caller in try await api.transmissionGraph(request, caller) },
         APIRoute(
+            method: .post, path: "/electricity/readings", permission: .importSignals,
+            summary: "Import daily household electricity readings (CSV: household, day, kWh): preview, all or valid rows",
+            query: [("mode", "preview (default), all or valid")], body: "text/csv", success: [200, 201]
+        ) { api, request, _, caller in try await api.importReadings(request, caller) },
+        APIRoute(
+            method: .post, path: "/sealings", permission: .writeCases, summary: "Record a sealed household: {\"household\",\"from\",\"to\"}",
+            body: "application/json", success: [201]
+        ) { api, request, _, caller in try await api.seal(request, caller) },
+        APIRoute(
+            method: .get, path: "/electricity/flags", permission: .readCases,
+            summary: "Home-quarantined households that look empty and sealed homes that look in use, from the readings",
+            query: [("scope", "jurisdiction path"), ("from", "YYYY-MM-DD, required"), ("to", "YYYY-MM-DD, required")], audited: true
+        ) { api, request, _, caller in try await api.electricityFlags(request, caller) },
+        APIRoute(
             method: .get, path: "/hospitals/{place}/capacity", permission: .readReferrals, summary: "A hospital's beds: total, occupied, free"
         ) { api, _, context, caller in try await api.capacity(context, caller) },
     ]
@@ -421,6 +435,69 @@ extension CommunityAPI {
         return try Self.json(graph.exported())
     }
 
+    // MARK: Electricity
+
+    /// A CSV of readings: `preview` writes nothing and answers the counts and row errors; `all`
+    /// stores the readings only if no row has an error; `valid` stores the valid rows. The
+    /// readings of one upload are stored as one record per community, in one call each.
+    func importReadings(_ request: Request, _ caller: Caller) async throws -> Response {
+        try caller.require(.importSignals)
+        let mode = request.uri.queryParameters["mode"].map(String.init) ?? "preview"
+        guard ["preview", "all", "valid"].contains(mode) else {
+            throw Problem(.badRequest, "bad-parameter", "mode must be preview, all or valid").with(field: "mode")
+        }
+        let bytes = try await NodeRoutes.collect(request, limit: Self.maxCSVBytes)
+        guard let text = String(bytes: bytes, encoding: .utf8) else {
+            throw Problem(.unprocessableContent, "invalid-field", "the file is not UTF-8 text").with(field: "csv")
+        }
+        let parsed = try ElectricityCSV.parse(text)
+        var byCommunity: [JurisdictionPath: [ElectricityReading]] = [:]
+        for reading in parsed.readings {
+            try caller.require(.importSignals, at: reading.household)
+            byCommunity[reading.household.ancestor(at: .community) ?? reading.household, default: []].append(reading)
+        }
+        var result = ReadingsImportBody(total: parsed.total, valid: parsed.readings.count, stored: 0, errors: parsed.errors)
+        if mode == "preview" { return try Self.json(result) }
+        if mode == "all", let first = parsed.errors.first {
+            throw Problem(
+                .unprocessableContent, "invalid-field", "\(parsed.errors.count) rows have errors (first: \(first)); nothing is stored"
+            ).with(field: "csv")
+        }
+        let upload = Self.newID("")
+        for (community, readings) in byCommunity.sorted(by: { $0.key < $1.key }) {
+            _ = try await store.insertRecord(
+                RecordDraft(kind: .electricity, id: "\(community)@\(upload)", jurisdiction: community, body: try Self.encode(readings), time: clock()))
+            result.stored += readings.count
+        }
+        try await audit(caller, "electricity.import", "electricity?rows=\(parsed.total)&stored=\(result.stored)")
+        return try Self.json(result, status: .created)
+    }
+
+    func seal(_ request: Request, _ caller: Caller) async throws -> Response {
+        try caller.require(.writeCases)
+        let period = try await Self.decode(HouseholdPeriod.self, request)
+        try caller.require(.writeCases, at: period.household)
+        return try await insert(.sealing, id: Self.newID("seal-"), at: period.household, person: nil, period, caller: caller)
+    }
+
+    func electricityFlags(_ request: Request, _ caller: Caller) async throws -> Response {
+        try caller.require(.readCases)
+        let query = request.uri.queryParameters
+        let scope = try query["scope"].map { try Self.path(String($0), field: "scope") } ?? caller.scope
+        try caller.require(.readCases, at: scope)
+        let from = try Self.day(query["from"], required: true, field: "from")!
+        let to = try Self.day(query["to"], required: true, field: "to")!
+        guard from <= to, to.daysSinceEpoch - from.daysSinceEpoch <= 366 else {
+            throw Problem(.badRequest, "bad-parameter", "from must not be after to, at most 366 days apart").with(field: "to")
+        }
+        let readings = try await all(.electricity, [ElectricityReading].self, in: scope).joined()
+        let quarantined = try await all(.quarantine, Quarantine.self, in: scope).compactMap(\.householdPeriod)
+        let sealed = try await all(.sealing, HouseholdPeriod.self, in: scope)
+        let flags = try ElectricitySignal().flags(readings: readings, quarantined: quarantined, sealed: sealed).filter { from <= $0.day && $0.day <= to }
+        try await audit(caller, "electricity.flags", "electricity?scope=\(scope)&from=\(from)&to=\(to)&flags=\(flags.count)")
+        return try Self.json(ItemsBody(items: flags.map(FlagView.init)))
+    }
+
     // MARK: Referrals and beds
 
     func refer(_ request: Request, _ caller: Caller) async throws -> Response {
@@ -562,6 +639,32 @@ struct ReferralStepBody: Decodable {
     var note: String?
     var reason: String?
     var outcome: Referral.Outcome?
+}
+
+struct ReadingsImportBody: Encodable {
+    var total: Int
+    var valid: Int
+    var stored: Int
+    var errors: [RowError]
+}
+
+/// One electricity flag: `kind` is `nobodyHome` or `sealedInUse`; `baseline` is the household's
+/// median before the period, when known.
+struct FlagView: Encodable {
+    var kind: String
+    var household: String
+    var day: String
+    var kWh: Double
+    var baseline: Double?
+
+    init(_ flag: ElectricitySignal.Flag) {
+        switch flag {
+        case .nobodyHome(let household, let day, let kWh, let baseline):
+            (kind, self.household, self.day, self.kWh, self.baseline) = ("nobodyHome", household.description, day.description, kWh, baseline)
+        case .sealedInUse(let household, let day, let kWh, let baseline):
+            (kind, self.household, self.day, self.kWh, self.baseline) = ("sealedInUse", household.description, day.description, kWh, baseline)
+        }
+    }
 }
 
 struct CapacityBody: Decodable {
