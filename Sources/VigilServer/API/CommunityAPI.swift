@@ -266,7 +266,7 @@ public struct CommunityAPI: Sendable {
         let id = try Self.personID(context.parameters.get("id") ?? "", field: "id")
         guard let person = try await store.person(id) else { throw Problem.notFound("no person \(id)") }
         try caller.require(.trace, at: person.household)
-        let (traced, window) = try await trace(id, query: Self.query(request))
+        let (traced, window) = try await trace(person, query: Self.query(request))
         var items: [ContactBody] = []
         for contact in traced {
             items.append(contactBody(contact, try? await store.person(PersonID(contact.person)), caller))
@@ -275,9 +275,10 @@ public struct CommunityAPI: Sendable {
         return try Self.json(ContactsBody(person: id.rawValue, since: window.lowerBound, until: window.upperBound, contacts: items))
     }
 
-    /// The contacts of `id` (query `days`, `minOverlap`, `linger`, `now`) and the time window
-    /// searched.
-    func trace(_ id: PersonID, query: [String: Substring]) async throws -> ([TracedContact], ClosedRange<Int64>) {
+    /// The contacts of `person` (query `days`, `minOverlap`, `linger`, `now`) and the time
+    /// window searched.
+    func trace(_ person: Person, query: [String: Substring]) async throws -> ([TracedContact], ClosedRange<Int64>) {
+        let id = person.id
         let tracer = try ContactTracer(
             minOverlap: try Self.int(query["minOverlap"], field: "minOverlap") ?? 900, lingerWindow: try Self.int(query["linger"], field: "linger") ?? 1_800,
             lookbackDays: Int(try Self.int(query["days"], field: "days") ?? 14))
@@ -290,7 +291,7 @@ public struct CommunityAPI: Sendable {
             others += try await store.visits(at: place, overlapping: start...(now + tracer.lingerWindow), openDuration: open)
         }
         var household: [PersonKey] = []
-        if let person = try await store.person(id), person.household.level == .household {
+        if person.household.level == .household {
             household = try await store.allPersons(in: person.household).map(\.id.rawValue).filter { $0 != id.rawValue }
         }
         let traced = tracer.trace(person: id.rawValue, caseVisits: own, household: household, in: VisitIndex(others, openVisitDuration: open), now: now)

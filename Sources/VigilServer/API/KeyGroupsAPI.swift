@@ -301,7 +301,10 @@ extension CommunityAPI {
         try caller.require(.writeCases)
         let (current, stored) = try await load(Case.self, .case, id: context.parameters.get("id") ?? "", caller, .writeCases)
         try caller.require(.trace, at: stored.draft.jurisdiction)
-        let (traced, window) = try await trace(try PersonID(current.person), query: Self.query(request))
+        guard let person = try await store.person(try PersonID(current.person)) else {
+            throw Problem(.conflict, "merged", "the case's person file was merged: open the case on the surviving file")
+        }
+        let (traced, window) = try await trace(person, query: Self.query(request))
         var recorded = 0
         var contacts: [ContactBody] = []
         for contact in traced {

@@ -20,16 +20,7 @@ public struct SQLiteCommunityStore: CommunityStore {
     /// Opens (creating if needed) the database file at `path` in WAL mode and migrates it.
     /// - Throws: ``StoreError/Code/io`` when the file cannot be opened or migrated.
     public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(10)
-        do {
-            try self.init(try DatabasePool(path: path, configuration: configuration))
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw SQLiteLedgerStore.map(error)
-        }
+        try self.init(try SQLiteLedgerStore.openPool(path: path))
     }
 
     /// Uses `database` (a `DatabasePool` for a file, a `DatabaseQueue` in memory) and migrates it.

@@ -19,13 +19,17 @@ public struct SQLiteLedgerStore: LedgerStore {
     /// Opens (creating if needed) the database file at `path` in WAL mode and migrates it.
     /// - Throws: ``StoreError/Code/io`` when the file cannot be opened or migrated.
     public init(path: String) throws {
+        try self.init(try Self.openPool(path: path))
+    }
+
+    /// The database file at `path` in WAL mode (created if needed), as both SQLite stores open it.
+    /// - Throws: ``StoreError/Code/io`` when the file cannot be opened.
+    static func openPool(path: String) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         do {
-            try self.init(try DatabasePool(path: path, configuration: configuration))
-        } catch let error as StoreError {
-            throw error
+            return try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw SQLiteLedgerStore.map(error)
         }
