@@ -2,8 +2,9 @@ import Logging
 public import VigilLedger
 
 /// A record for the parent chain: the body of a `relay` entry carrying an accepted report of
-/// this chain (its genesis, the proposal and the votes that accepted it, with inclusion proofs
-/// against the final checkpoint), for the node to sign and submit there.
+/// this chain (its genesis, the proposal and the votes that accepted it, the membership changes
+/// before them, with inclusion proofs against the final checkpoint), for the node to sign and
+/// submit there.
 public struct RelayRequest: Sendable {
     /// The parent chain's origin.
     public var parent: String
@@ -19,6 +20,19 @@ extension ChainDriver {
     /// committed state not relayed yet, when this node is one of the chain's supervisors and the
     /// chain has a parent (DESIGN §3.4). Each is built once per run of the node; after a restart
     /// the parent chain refuses a record it already holds, so nothing is relayed twice.
+    /// The indices of the accepted admissions and removals of members, with the votes that
+    /// decided them, before index `end`: a relay carries them so that the parent can replay the
+    /// child's membership as it was when the report was endorsed.
+    static func membershipChanges(in state: ChainState, before end: Int, indexByHash: [EntryHash: Int]) -> [Int] {
+        var indices: [Int] = []
+        for proposal in state.proposals.values where proposal.index < end && proposal.status == .accepted {
+            guard proposal.subject == .admitMember || proposal.subject == .removeMember else { continue }
+            indices.append(proposal.index)
+            indices += proposal.votes.values.compactMap { indexByHash[$0.entry] }.filter { $0 < end }
+        }
+        return indices
+    }
+
     func dueRelays() -> [RelayRequest] {
         let state = machine.committedState
         guard let parent = state.genesis.parent, state.members[name]?.role == .supervisor, let final = machine.durable.final else { return [] }
@@ -32,7 +46,7 @@ extension ChainDriver {
         var requests: [RelayRequest] = []
         for proposal in due {
             let votes = proposal.votes.values.compactMap { indexByHash[$0.entry] }.sorted()
-            let indices = [0, proposal.index] + votes
+            let indices = [0] + (Self.membershipChanges(in: state, before: votes.last ?? proposal.index, indexByHash: indexByHash) + [proposal.index] + votes).sorted()
             guard indices.count <= RecordBundle.maxRecords, indices.allSatisfy({ $0 < committed.count }) else {
                 logger.warning("Accepted report not relayed", metadata: ["proposal": "\(proposal.id.hex)", "records": "\(indices.count)"])
                 relayed.insert(proposal.id)

@@ -1026,6 +1026,9 @@ extension ChainRejectionTests {
         try expectRefused(.relay, by: "S", body: try relayBody(child, id, indices: votes), on: &parent, .rejectedEntry, because: "starts with the child chain's genesis")
         try expectRefused(.relay, by: "S", body: try relayBody(child, id, indices: [0]), on: &parent, .rejectedEntry, because: "starts with the child chain's genesis")
         try expectRefused(.relay, by: "S", body: try relayBody(child, id, indices: [0] + votes), on: &parent, .rejectedEntry, because: "must be the relayed proposal")
+        let p = child.entries.firstIndex { $0.hash == id }!
+        try expectRefused(.relay, by: "S", body: try relayBody(child, id, indices: [0, votes[0], p]), on: &parent, .rejectedEntry, because: "in chain order")
+        try expectRefused(.relay, by: "S", body: try relayBody(child, id, indices: [0, p, p] + votes), on: &parent, .rejectedEntry, because: "in chain order")
     }
 
     @Test func relayWithRecordsThatAreNotVotesOnItIsRejected() throws {
@@ -1034,6 +1037,60 @@ extension ChainRejectionTests {
         let p = child.entries.firstIndex { $0.hash == id }!
         let o = child.entries.firstIndex { $0.hash == order.hash }!
         try expectRefused(.relay, by: "S", body: try relayBody(child, id, indices: [0, p, o]), on: &parent, .rejectedEntry, because: "must be votes on it")
+    }
+
+    /// A report endorsed by a member the child admitted after its genesis: the relay carries the
+    /// admission and its votes, so the parent replays the membership the endorsement needed.
+    @Test func aRelayCarriesTheAdmissionOfALaterEndorser() throws {
+        var child = try ChainFixture(origin: Self.childOrigin, members: [("CA", .member), ("CB", .member), ("S", .supervisor)], leader: "CA")
+        let newcomer = ChainFixture.member("CD")
+        let admission = try child.propose(.admitMember, by: "CA", data: ["name": "CD", "key": .string(newcomer.key.description), "role": "member"])
+        try child.vote(admission, by: "CB")
+        try child.vote(admission, by: "S")
+        #expect(child.state.members["CD"] == newcomer)
+        let id = try child.propose(.suspectedCase, by: "CB", data: report("child-2"))
+        try child.vote(id, by: "CD")
+        try child.vote(id, by: "S")
+        #expect(child.state.proposals[id]?.status == .accepted)
+        let parentRules = try makeChain { $0.children = [LinkedChain(origin: Self.childOrigin, policy: try! child.policy(quorum: 2))] }
+        let at = { (hash: EntryHash) in child.entries.firstIndex { $0.hash == hash }! }
+        let admissionRecords = child.entries.indices.filter { i in
+            i == at(admission) || (child.entries[i].kind == .vote && child.entries[i].body["proposal"] == .string(admission.hex))
+        }
+        let reportRecords = child.entries.indices.filter { i in
+            i == at(id) || (child.entries[i].kind == .vote && child.entries[i].body["proposal"] == .string(id.hex))
+        }
+        // Without the admission, CD's vote is not valid under the child's genesis.
+        var parent = parentRules
+        try expectRefused(
+            .relay, by: "S", body: try relayBody(child, id, cosigners: ["CA", "S"], indices: [0] + reportRecords), on: &parent, .rejectedEntry,
+            because: "not valid under \(Self.childOrigin)'s rules")
+        let relay = try parent.append(.relay, by: "S", body: try relayBody(child, id, cosigners: ["CA", "S"], indices: [0] + admissionRecords + reportRecords))
+        #expect(parent.state.proposals[relay.hash]?.relayedFrom == Self.childOrigin)
+        // Any other kind of record between them is still refused.
+        var other = parentRules
+        let order = try child.order(by: "CA", to: ["all"], text: "report daily")
+        try expectRefused(
+            .relay, by: "S", body: try relayBody(child, id, cosigners: ["CA", "S"], indices: [0] + admissionRecords + reportRecords + [at(order.hash)]),
+            on: &other, .rejectedEntry, because: "must be votes on it")
+    }
+
+    /// A log registered as the child whose first entry is a config that is no valid genesis.
+    @Test func aRelayWhoseGenesisIsInvalidIsRejected() throws {
+        let genesis = Genesis(origin: Self.childOrigin, members: [ChainFixture.member("CA"), ChainFixture.member("S", .supervisor)], leader: "Nobody")
+        let bad = try Entry.sign(chain: Self.childOrigin, kind: .config, author: ChainFixture.key(for: "S"), time: 1_700_000_000, body: genesis.json)
+        let proposal = try Entry.sign(
+            chain: Self.childOrigin, kind: .proposal, author: ChainFixture.key(for: "CA"), time: 1_700_000_001,
+            body: ["subject": "suspected-case", "data": report("child-3")])
+        var store = InMemoryHashStore()
+        store.append(contentsOf: [bad.hash, proposal.hash])
+        let checkpoint = try Checkpoint(origin: Self.childOrigin, size: store.tree.size, root: store.tree.root)
+            .signed(by: [ChainFixture.logKey(origin: Self.childOrigin)])
+            .signed(by: ["CA", "S"].map { ChainFixture.key(for: $0).withType(.cosignature) }, timestamp: 1_700_000_000)
+        let body = try RecordBundle.body(from: Self.childOrigin, entries: [bad, proposal], indices: [0, 1], store: store, checkpoint: checkpoint)
+        let (child, _, _) = try layers()
+        var parent = try makeChain { $0.children = [LinkedChain(origin: Self.childOrigin, policy: try! child.policy(quorum: 2))] }
+        try expectRefused(.relay, by: "S", body: body, on: &parent, .rejectedEntry, because: "relayed genesis of \(Self.childOrigin)")
     }
 
     @Test func relayOfANonReportProposalIsRejected() throws {

@@ -430,11 +430,16 @@ public struct ChainState: Sendable {
         let from = try r.string("from")
         guard let child = children[from] else { throw LedgerError(.rejectedEntry, "relay from \(from.prefix(100)), which is not a registered child chain") }
         let bundle = try RecordBundle(reader: r, from: child)
-        // The child's genesis (index 0), the relayed proposal, then its votes: the parent replays
-        // them under the child's own rules to see that the proposal was accepted there, and that
-        // the relayer is one of the child's supervisors.
+        // The child's genesis (index 0), then in chain order the relayed proposal and the votes
+        // that accepted it, with the admissions and removals of members (and their votes) that
+        // came before them, so that a member admitted after the genesis can have endorsed the
+        // report: the parent replays them under the child's own rules to see that the proposal
+        // was accepted there, and that the relayer is one of the child's supervisors.
         guard bundle.entries.count >= 2, bundle.indices[0] == 0, bundle.entries[0].kind == .config else {
             throw LedgerError(.rejectedEntry, "a relay starts with the child chain's genesis (index 0), then the relayed proposal")
+        }
+        guard zip(bundle.indices, bundle.indices.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw LedgerError(.rejectedEntry, "a relay's records are in chain order, each once")
         }
         var childState: ChainState
         do {
@@ -445,18 +450,35 @@ public struct ChainState: Sendable {
         guard childState.members[entry.author]?.role == .supervisor else {
             throw LedgerError(.rejectedEntry, "\(entry.author) is not a supervisor of \(from.prefix(100)) and cannot relay from it")
         }
-        let first = bundle.entries[1]
-        guard first.kind == .proposal else { throw LedgerError(.rejectedEntry, "a relay's second record must be the relayed proposal") }
-        let pr = try FieldReader(first.body, context: "relay.records[1].proposal", allowed: ["subject", "deadline", "data"])
-        let subjectText = try pr.string("subject")
-        guard let subject = Subject(rawValue: subjectText), subject == .suspectedCase || subject == .alert else {
-            throw LedgerError(.rejectedEntry, "only suspected-case and alert proposals are relayed, not \(subjectText.prefix(40))")
-        }
-        for vote in bundle.entries.dropFirst(2) {
-            guard vote.kind == .vote, case .string(let target)? = vote.body["proposal"], target == first.hash.hex else {
-                throw LedgerError(.rejectedEntry, "relayed records after the proposal must be votes on it")
+        var first: Entry?
+        var subject = Subject.suspectedCase
+        var membership: Set<String> = []
+        for record in bundle.entries.dropFirst() {
+            let named = record.body["subject"]?.stringValue.flatMap(Subject.init(rawValue:))
+            if record.kind == .proposal, named == .admitMember || named == .removeMember {
+                membership.insert(record.hash.hex)
+            } else if record.kind == .proposal {
+                guard first == nil else { throw LedgerError(.rejectedEntry, "a relay carries one relayed proposal, not two") }
+                let text = record.body["subject"]?.stringValue ?? ""
+                guard let named, named == .suspectedCase || named == .alert else {
+                    throw LedgerError(.rejectedEntry, "only suspected-case and alert proposals are relayed, not \(text.prefix(40))")
+                }
+                first = record
+                subject = named
+            } else if record.kind == .vote || record.kind == .veto, case .string(let target)? = record.body["proposal"],
+                target == first?.hash.hex || membership.contains(target)
+            {
+                continue
+            } else if first == nil {
+                throw LedgerError(
+                    .rejectedEntry, "after the genesis, a relay's next record must be the relayed proposal or an admission or removal of a member")
+            } else {
+                throw LedgerError(
+                    .rejectedEntry, "relayed records after the proposal must be votes on it, or admissions and removals of members with their votes")
             }
         }
+        guard let first else { throw LedgerError(.rejectedEntry, "a relay's records must hold the relayed proposal") }
+        let pr = try FieldReader(first.body, context: "relay.proposal", allowed: ["subject", "deadline", "data"])
         for record in bundle.entries.dropFirst() {
             do {
                 try childState.apply(record)

@@ -125,6 +125,12 @@ public struct Entry: Hashable, Sendable {
     /// on every replay of a copy of the state), so successful checks are remembered by entry hash
     /// and key (``SignatureMemo``): the hash covers every byte of the entry, signature included,
     /// so a remembered result is the result the check would give again.
+    /// Forgets the signature checks remembered so far, so that the next check of every entry
+    /// verifies its signature again: for benchmarks that measure what a fresh process pays.
+    public static func forgetVerifiedSignatures() {
+        SignatureMemo.shared.removeAll()
+    }
+
     public func isSigned(by key: VerifierKey) -> Bool {
         guard key.type == .ed25519, key.name == author else { return false }
         if SignatureMemo.shared.contains(hash, key.publicKey) { return true }

@@ -24,6 +24,11 @@ final class SignatureMemo: Sendable {
         return verified.withLock { $0.contains(key) }
     }
 
+    /// Forgets every remembered check.
+    func removeAll() {
+        verified.withLock { $0.removeAll(keepingCapacity: true) }
+    }
+
     func insert(_ entry: EntryHash, _ publicKey: [UInt8]) {
         let key = Key(entry: entry, publicKey: publicKey)
         verified.withLock { set in
