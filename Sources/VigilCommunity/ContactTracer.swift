@@ -60,21 +60,14 @@ public struct ContactTracer: Sendable, Hashable, Codable {
     public func trace(
         person: PersonKey, caseVisits: [Visit], household: [PersonKey] = [], in index: VisitIndex, now: Int64
     ) -> [TracedContact] {
-        let periodStart = now - Int64(lookbackDays) * 86_400
-        var intervals: [PlaceID: [(start: Int64, end: Int64)]] = [:]
-        for visit in caseVisits {
-            let end = index.end(of: visit)
-            guard visit.timeIn <= now, end >= periodStart else { continue }
-            intervals[visit.place, default: []].append((max(visit.timeIn, periodStart), end + lingerWindow))
-        }
-
+        let risk = riskIntervals(caseVisits: caseVisits, now: now, openVisitDuration: index.openVisitDuration)
         var encounters: [PersonKey: [Encounter]] = [:]
-        for place in intervals.keys.sorted() {
-            for risk in Self.merged(intervals[place]!) {
-                index.forEachVisit(at: place, overlapping: risk.start...risk.end) { other, otherEnd in
+        for place in risk.keys.sorted() {
+            for interval in risk[place]! {
+                index.forEachVisit(at: place, overlapping: interval) { other, otherEnd in
                     guard other.person != person else { return }
-                    let start = max(risk.start, other.timeIn)
-                    let end = min(risk.end, otherEnd)
+                    let start = max(interval.lowerBound, other.timeIn)
+                    let end = min(interval.upperBound, otherEnd)
                     let overlap = end - start
                     guard overlap > 0, overlap >= minOverlap else { return }
                     encounters[other.person, default: []].append(Encounter(place: place, start: start, end: end))
@@ -92,6 +85,30 @@ public struct ContactTracer: Sendable, Hashable, Codable {
             contacts.append(TracedContact(person: other, isHousehold: false, encounters: list))
         }
         return contacts.sorted(by: TracedContact.ranksBefore)
+    }
+
+    /// The merged risk intervals of the case, per place: each of `caseVisits` that overlaps the
+    /// look-back period `[now - lookbackDays·86400, now]` gives the interval from its time in (no
+    /// earlier than the period's start) to its end plus ``lingerWindow``; intervals at the same
+    /// place that overlap or touch are merged. ``trace(person:caseVisits:household:in:now:)``
+    /// finds encounters only in these intervals, so an index (or a store query) needs only the
+    /// visits at each place that overlap one of them.
+    ///
+    /// - Parameters:
+    ///   - openVisitDuration: how long the case's open visits last (the index's
+    ///     ``VisitIndex/openVisitDuration``); negative values count as zero.
+    /// - Returns: per place, disjoint intervals in increasing order, each separated from the next
+    ///   by at least a second; places without risk are absent.
+    public func riskIntervals(caseVisits: [Visit], now: Int64, openVisitDuration: Int64 = Visit.defaultOpenDuration) -> [PlaceID: [ClosedRange<Int64>]] {
+        let open = max(0, openVisitDuration)
+        let periodStart = now - Int64(lookbackDays) * 86_400
+        var intervals: [PlaceID: [(start: Int64, end: Int64)]] = [:]
+        for visit in caseVisits {
+            let end = visit.end(assumingOpenVisitsLast: open)
+            guard visit.timeIn <= now, end >= periodStart else { continue }
+            intervals[visit.place, default: []].append((max(visit.timeIn, periodStart), end + lingerWindow))
+        }
+        return intervals.mapValues { Self.merged($0).map { $0.start...$0.end } }
     }
 
     /// Sorts intervals and merges those that overlap or touch.

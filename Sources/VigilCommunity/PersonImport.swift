@@ -20,22 +20,37 @@ public enum PersonImport {
     public static func plan(
         csv: String, against existing: DuplicateFinder, progress: (_ processed: Int, _ total: Int) -> Void = { _, _ in }
     ) throws -> ImportPlan {
+        match(try read(csv: csv), against: existing, progress: progress)
+    }
+
+    /// A file's rows, checked but not yet matched: the first step of ``plan(csv:against:progress:)``,
+    /// for a caller that needs the valid rows (their households) to know whom to match against.
+    public struct CheckedRows: Sendable, Hashable {
+        /// The number of data rows in the file.
+        public var total: Int
+        /// The rows without errors, in file order.
+        public var valid: [ImportPlan.Row]
+        /// Every problem found, by row then column order.
+        public var errors: [RowError]
+    }
+
+    /// Reads `csv` and checks every row field by field, then across fields.
+    /// - Parameter progress: as in ``plan(csv:against:progress:)``, over the rows checked.
+    /// - Throws: as ``plan(csv:against:progress:)``.
+    public static func read(csv: String, progress: (_ processed: Int, _ total: Int) -> Void = { _, _ in }) throws -> CheckedRows {
         let records = try CSVCodec.decode(csv)
         guard let header = records.first else {
             throw CommunityError(.invalidField, "the file is empty: the first line names the columns", field: "csv")
         }
         let columns = try mapHeader(header.fields)
         let placeholder = try JurisdictionPath("_")
-        let total = records.count - 1
-        let stride = max(1, (total + 99) / 100)
-
-        var plan = ImportPlan(total: total, new: [], duplicatesOfExisting: [], duplicatesWithinFile: [], errors: [])
-        var withinFile = MatchIndex<Int>()
+        var checked = CheckedRows(total: records.count - 1, valid: [], errors: [])
+        var meter = ProgressMeter(total: checked.total)
         for (k, record) in records.dropFirst().enumerated() {
             let rowNumber = k + 1
-            defer { if rowNumber % stride == 0 || rowNumber == total { progress(rowNumber, total) } }
+            defer { meter.advance(to: rowNumber, progress) }
             guard record.fields.count == columns.count else {
-                plan.errors.append(
+                checked.errors.append(
                     RowError(
                         row: rowNumber, line: record.line, field: "row",
                         message: "the row has \(record.fields.count) fields, the header \(columns.count)"))
@@ -56,14 +71,31 @@ public enum PersonImport {
                 }
             }
             guard rowErrors.isEmpty else {
-                plan.errors += rowErrors
+                checked.errors += rowErrors
                 continue
             }
-            let row = ImportPlan.Row(row: rowNumber, line: record.line, draft: draft)
-            let profile = MatchProfile(draft)
+            checked.valid.append(ImportPlan.Row(row: rowNumber, line: record.line, draft: draft))
+        }
+        meter.finish(progress)
+        return checked
+    }
+
+    /// Matches each valid row against `existing` first, then against the earlier valid rows;
+    /// each lands in exactly one of ``ImportPlan/new``, ``ImportPlan/duplicatesOfExisting`` or
+    /// ``ImportPlan/duplicatesWithinFile``.
+    /// - Parameter progress: as in ``plan(csv:against:progress:)``, over the file's rows.
+    public static func match(
+        _ checked: CheckedRows, against existing: DuplicateFinder, progress: (_ processed: Int, _ total: Int) -> Void = { _, _ in }
+    ) -> ImportPlan {
+        var plan = ImportPlan(total: checked.total, new: [], duplicatesOfExisting: [], duplicatesWithinFile: [], errors: checked.errors)
+        var withinFile = MatchIndex<Int>()
+        var meter = ProgressMeter(total: checked.total)
+        for row in checked.valid {
+            defer { meter.advance(to: row.row, progress) }
+            let profile = MatchProfile(row.draft)
             let ofExisting = existing.candidates(profile)
             let ofFile = withinFile.matches(for: profile)
-            withinFile.insert(profile, for: rowNumber)
+            withinFile.insert(profile, for: row.row)
             if !ofExisting.isEmpty {
                 plan.duplicatesOfExisting.append(.init(row: row, candidates: ofExisting))
             } else if let best = ofFile.first {
@@ -72,7 +104,30 @@ public enum PersonImport {
                 plan.new.append(row)
             }
         }
+        meter.finish(progress)
         return plan
+    }
+
+    /// Reports `(processed, total)` at most 100 times, increasing, the last time with the total.
+    struct ProgressMeter {
+        let total: Int
+        let stride: Int
+        var reported = 0
+
+        init(total: Int) {
+            self.total = total
+            self.stride = max(1, (total + 99) / 100)
+        }
+
+        /// Reports `processed` when it enters a new hundredth, or is the total.
+        mutating func advance(to processed: Int, _ report: (Int, Int) -> Void) {
+            guard processed > reported, processed / stride > reported / stride || processed == total else { return }
+            report(processed, total)
+            reported = processed
+        }
+
+        /// Reports the total unless it was.
+        mutating func finish(_ report: (Int, Int) -> Void) { if total > 0 { advance(to: total, report) } }
     }
 
     /// The column of each header field, checked against ``PersonCSV/columns``.

@@ -43,6 +43,10 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable {
     case importSignals = "signals.import"
     case readAudit = "audit.read"
     case manageUsers = "users.manage"
+    /// Report a suspected case to the node's chain (a pseudonymous `suspected-case` proposal).
+    case reportCases = "ledger.report"
+    /// Vote on (or, as a supervisor, veto) the chain's open proposals on behalf of the node.
+    case voteLedger = "ledger.vote"
 }
 
 /// Access by role **and** jurisdiction (DESIGN §4): a role grants permissions; a permission is
@@ -52,14 +56,14 @@ public struct AccessPolicy: Sendable {
     /// The permissions of each role.
     public static let grants: [Role: Set<Permission>] = [
         .admin: Set(Permission.allCases).subtracting([.readAudit]),
-        .cdc: [.readPersons, .trace, .readCases, .classifyCases, .readReports, .approveReports, .readReferrals],
+        .cdc: [.readPersons, .trace, .readCases, .classifyCases, .readReports, .approveReports, .readReferrals, .voteLedger],
         .community: [
             .readPersons, .writePersons, .importPersons, .mergePersons, .recordVisits, .trace, .readCases, .writeCases,
-            .readReports, .submitReports, .approveReports, .readReferrals, .importSignals,
+            .readReports, .submitReports, .approveReports, .readReferrals, .importSignals, .voteLedger,
         ],
         .grid: [.readPersons, .writePersons, .readCases, .readReports],
-        .clinician: [.readPersons, .readCases, .writeCases, .readReferrals, .writeReferrals],
-        .hospital: [.readPersons, .readCases, .classifyCases, .readReferrals, .admitReferrals],
+        .clinician: [.readPersons, .readCases, .writeCases, .readReferrals, .writeReferrals, .reportCases, .voteLedger],
+        .hospital: [.readPersons, .readCases, .classifyCases, .readReferrals, .admitReferrals, .reportCases, .voteLedger],
         .checkpoint: [.recordVisits],
         .auditor: [.readAudit],
     ]

@@ -56,4 +56,10 @@ public struct ChainSummary: Codable, Hashable, Sendable {
 extension ChainDriver {
     /// The committed state's summary.
     public func summary() -> ChainSummary { ChainSummary(machine.committedState) }
+
+    /// What the final checkpoint covers, replayed.
+    public func committedState() -> ChainState { machine.committedState }
+
+    /// The quorum policy final checkpoints satisfy now.
+    public func checkpointPolicy() -> Policy { machine.checkpointPolicy() }
 }

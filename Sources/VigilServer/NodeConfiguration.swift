@@ -40,10 +40,15 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
         public var genesis: String
         /// Base URLs of the other members' nodes, by member name.
         public var peers: [String: String]
-        public init(slug: String, genesis: String, peers: [String: String]) {
+        /// The file holding the area secret the area's agencies share for the pseudonymous
+        /// subjects of case reports (`HMAC-SHA256(secret, national id)`): the chain the
+        /// community API reports suspected cases to. At most one chain of a node names one.
+        public var areaSecretFile: String?
+        public init(slug: String, genesis: String, peers: [String: String], areaSecretFile: String? = nil) {
             self.slug = slug
             self.genesis = genesis
             self.peers = peers
+            self.areaSecretFile = areaSecretFile
         }
     }
 
@@ -196,7 +201,21 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
                     throw ConfigurationError("\(context).peers.\(peer.prefix(60)): \"\(url.prefix(100))\" is not an http(s) URL")
                 }
             }
-            loaded.append(ChainSetup(slug: chain.slug, origin: state.origin, genesis: genesis, peers: chain.peers))
+            var areaSecret: [UInt8]?
+            if let file = chain.areaSecretFile {
+                guard !loaded.contains(where: { $0.areaSecret != nil }) else {
+                    throw ConfigurationError("\(context).areaSecretFile: only one chain of a node takes the case reports")
+                }
+                let secretPath = Self.path(file, relativeTo: directory)
+                guard let text = try? String(decoding: Data(contentsOf: URL(fileURLWithPath: secretPath)), as: UTF8.self) else {
+                    throw ConfigurationError("cannot read \(context).areaSecretFile \(secretPath)")
+                }
+                guard let bytes = Self.hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count >= 16 else {
+                    throw ConfigurationError("\(context).areaSecretFile \(secretPath) must hold at least 16 bytes in hex (vigil network init writes one)")
+                }
+                areaSecret = bytes
+            }
+            loaded.append(ChainSetup(slug: chain.slug, origin: state.origin, genesis: genesis, peers: chain.peers, areaSecret: areaSecret))
         }
         var witnessed: [String: [VerifierKey]] = [:]
         for (i, log) in witnessFor.enumerated() {
@@ -214,6 +233,27 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
             name: name, key: key, host: http.host, port: http.port, store: store, chains: loaded, witnessFor: witnessed,
             tickInterval: .milliseconds(tickMilliseconds), maxMessageBytes: maxMessageBytes,
             sendTimeout: .milliseconds(sendTimeoutMilliseconds))
+    }
+
+    /// The bytes of an even-length hex string, or nil.
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = value(digits[i]), let low = value(digits[i + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
     }
 
     static func path(_ path: String, relativeTo directory: String) -> String {
@@ -260,12 +300,15 @@ public struct ChainSetup: Sendable {
     public var genesis: Entry
     /// Base URLs of the other members' nodes, by member name.
     public var peers: [String: String]
+    /// The area secret for case pseudonyms when this is the chain the node reports cases to.
+    public var areaSecret: [UInt8]?
 
-    public init(slug: String, origin: String, genesis: Entry, peers: [String: String]) {
+    public init(slug: String, origin: String, genesis: Entry, peers: [String: String], areaSecret: [UInt8]? = nil) {
         self.slug = slug
         self.origin = origin
         self.genesis = genesis
         self.peers = peers
+        self.areaSecret = areaSecret
     }
 }
 

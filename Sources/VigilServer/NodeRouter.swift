@@ -18,7 +18,7 @@ import VigilStore
 /// | GET | `/node/v1/chains/{slug}/checkpoint` | C2SP tlog-tiles: the latest final checkpoint |
 /// | GET | `/node/v1/chains/{slug}/state` | the committed state: leader, stage, members, credits, proposals |
 /// | GET | `/node/v1/chains/{slug}/tile/...` | C2SP tlog-tiles: hash tiles and entry bundles |
-/// | * | `/api/v1/...` | the community data platform (``CommunityAPI``, docs/api.md), when given |
+/// | * | `/api/v1/...` | the community data platform (``CommunityAPI``, docs/api.md), when given; it reports cases to the node's chain with an area secret (``CaseLedger``) unless it has a ledger already |
 public func buildRouter(node: Node, community: CommunityAPI? = nil) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: node.metrics))
@@ -42,7 +42,10 @@ public func buildRouter(node: Node, community: CommunityAPI? = nil) -> Router<Ba
     router.get("\(NodeAPI.prefix)/chains/{slug}/checkpoint") { _, context in try await api.checkpoint(context: context) }
     router.get("\(NodeAPI.prefix)/chains/{slug}/state") { _, context in try NodeRoutes.json(await api.chain(context).summary()) }
     router.get("\(NodeAPI.prefix)/chains/{slug}/tile/**") { _, context in try await api.tile(context: context) }
-    community?.register(on: router)
+    if var community {
+        if community.ledger == nil { community.ledger = CaseLedger.forNode(node) }
+        community.register(on: router)
+    }
     return router
 }
 

@@ -1,6 +1,13 @@
 public import VigilCommunity
 public import VigilStore
+import VigilSimulation
 import VigilSurveillance
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// The behavioural contract every ``CommunityStore`` backend must pass: one suite, run against
 /// memory, SQLite and PostgreSQL, like ``LedgerStoreConformance``.
@@ -21,8 +28,10 @@ public struct CommunityStoreConformance<Store: CommunityStore>: Sendable {
         case updateChecksTheVersion, concurrentUpdatesConflict
         case mergeRetiresTheAbsorbedFile, mergeChecksVersionsMarksAndExistence, notDuplicateMarksAreIdempotent
         case visitsOverlappingAPlace, visitsOverlappingAPerson, batchesBeyondParameterLimits
+        case personsAreReadInOneBatch, riskIntervalVisitsAgreeWithTheWholeWindow
         case recordsAreVersioned, recordsListByScopeAndPerson, usersAreStoredByName
         case auditIsOrderedAndPaged, concurrentAuditAppendsKeepOrder, resumesAfterReopening
+        case retentionUnlinksExpiredVisits, retentionAnonymisesClosedFilesOnly, retentionRunsInBatches
 
         public var description: String { rawValue }
     }
@@ -70,11 +79,16 @@ public struct CommunityStoreConformance<Store: CommunityStore>: Sendable {
         case .visitsOverlappingAPlace: try await visitsOverlappingAPlace()
         case .visitsOverlappingAPerson: try await visitsOverlappingAPerson()
         case .batchesBeyondParameterLimits: try await batchesBeyondParameterLimits()
+        case .personsAreReadInOneBatch: try await personsAreReadInOneBatch()
+        case .riskIntervalVisitsAgreeWithTheWholeWindow: try await riskIntervalVisitsAgreeWithTheWholeWindow()
         case .recordsAreVersioned: try await recordsAreVersioned()
         case .recordsListByScopeAndPerson: try await recordsListByScopeAndPerson()
         case .usersAreStoredByName: try await usersAreStoredByName()
         case .auditIsOrderedAndPaged: try await auditIsOrderedAndPaged()
         case .concurrentAuditAppendsKeepOrder: try await concurrentAuditAppendsKeepOrder()
+        case .retentionUnlinksExpiredVisits: try await retentionUnlinksExpiredVisits()
+        case .retentionAnonymisesClosedFilesOnly: try await retentionAnonymisesClosedFilesOnly()
+        case .retentionRunsInBatches: try await retentionRunsInBatches()
         case .resumesAfterReopening:
             guard let reopen else { return .skipped(reason: "the backend does not persist across instances") }
             try await resumesAfterReopening(reopen)
@@ -593,6 +607,83 @@ public struct CommunityStoreConformance<Store: CommunityStore>: Sendable {
         try expect(try await store.allPersons(in: Self.path("sz")).count == count, "nothing of it is stored")
     }
 
+    // MARK: Cases: batched person reads and risk-interval visits
+
+    func personsAreReadInOneBatch() async throws {
+        let store = try await makeStore()
+        try expect(try await store.persons(ids: []).isEmpty, "no ids, no persons")
+        let count = 1_200  // beyond SQLite's chunks of 500 and its old limit of 999 parameters
+        let inserted = try await store.insertPersons((0..<count).map { Self.draft("Batch \($0)", in: "sz/ft/c\($0 % 3)") })
+        let unknown = Self.id("0123456789abcdef0123456789abcdef")
+        let all = try await store.persons(ids: inserted.map(\.id) + [unknown] + inserted.prefix(10).map(\.id))
+        try expect(all.count == count && all.values.allSatisfy { all[$0.id] == $0 }, "every stored id once, keyed by its id")
+        try expect(Set(all.values) == Set(inserted), "the persons read back whole")
+        try expect(all[unknown] == nil, "an unknown id is absent")
+        try expect(try await store.persons(ids: [unknown, unknown]).isEmpty, "only unknown ids")
+
+        let plan = try MergePlan.merge(survivor: inserted[0], duplicate: inserted[1], by: Self.staff, at: 1_700_000_000, reason: "same person")
+        try await store.applyMerge(plan)
+        let afterMerge = try await store.persons(ids: [inserted[0].id, inserted[1].id, inserted[2].id])
+        try expect(afterMerge.count == 2 && afterMerge[inserted[1].id] == nil, "a merged (absorbed) person is absent, as with person(_:)")
+        try expect(afterMerge[inserted[0].id] == plan.merged && afterMerge[inserted[2].id] == inserted[2], "the current versions")
+        try expect(afterMerge[inserted[0].id] == (try await store.person(inserted[0].id)), "the same as person(_:)")
+    }
+
+    /// Tracing with the visits of the case's merged risk intervals (one query per interval)
+    /// finds what tracing with every visit of the case's places over the whole window finds,
+    /// on random visits with long stays, open visits and exact duplicates.
+    func riskIntervalVisitsAgreeWithTheWholeWindow() async throws {
+        let store = try await makeStore()
+        var g = SeededGenerator(seed: 2024)
+        let places = try (0..<6).map { try PlaceID("place-\($0)") }
+        let base: Int64 = 1_700_000_000
+        var visits: [Visit] = []
+        func random(_ person: String, places: ArraySlice<PlaceID>) -> Visit {
+            let timeIn = base + Int64(g.next() % (3 * 86_400))
+            let long = g.next() % 20 == 0
+            let stay = Int64(g.next() % (long ? 20 * 3_600 : 2 * 3_600))
+            let open = g.next() % 15 == 0
+            return Self.visit(person, at: places[places.startIndex + Int(g.next() % UInt64(places.count))], timeIn, open ? nil : timeIn + stay)
+        }
+        for i in 0..<700 { visits.append(random("p\(i % 60)", places: places[...])) }
+        for i in stride(from: 0, to: 700, by: 35) { visits.append(visits[i]) }  // stored twice
+        // The case keeps to three places, so several of its visits share a place.
+        let own = (0..<14).map { _ in random("case", places: places[0..<3]) }
+        try expect(try await store.insertVisits(visits + own) == visits.count + own.count, "all visits stored")
+
+        // Some of the case's visits run past `now`, and some start before the look-back.
+        let now = base + 2 * 86_400 + 12 * 3_600
+        var severalIntervals = false
+        var readTwice = false
+        for (days, linger, open) in [(14, Int64(1_800), Int64(3_600)), (2, 0, 3_600), (2, 1_800, 600), (1, 7_200, 0)] {
+            let tracer = try ContactTracer(minOverlap: 300, lingerWindow: linger, lookbackDays: days)
+            let start = now - Int64(days) * 86_400
+            let caseVisits = try await store.visits(of: "case", overlapping: start...now, openDuration: open)
+            // The reference: every visit at each of the case's places.
+            var whole: [Visit] = []
+            for place in Set(caseVisits.map(\.place)).sorted() {
+                whole += try await store.visits(at: place, overlapping: 0...Int64.max, openDuration: open)
+            }
+            let risk = tracer.riskIntervals(caseVisits: caseVisits, now: now, openVisitDuration: open)
+            let (read, rowsRead) = try await store.visits(inRiskIntervals: risk, openDuration: open)
+            let setting = "look-back \(days) d, linger \(linger) s, open \(open) s"
+            severalIntervals = severalIntervals || risk.values.contains { $0.count > 1 }
+            readTwice = readTwice || rowsRead > read.count
+            try expect(rowsRead >= read.count && read.count < whole.count, "\(setting): fewer visits than the whole window")
+            // Each stored visit overlapping a risk interval, as often as it is stored.
+            let wanted = whole.filter { v in
+                risk[v.place]?.contains { v.timeIn <= $0.upperBound && v.end(assumingOpenVisitsLast: open) >= $0.lowerBound } ?? false
+            }
+            try expect(Self.counts(read) == Self.counts(wanted), "\(setting): each overlapping visit once per stored copy")
+            let before = tracer.trace(person: "case", caseVisits: caseVisits, in: VisitIndex(whole, openVisitDuration: open), now: now)
+            let after = tracer.trace(person: "case", caseVisits: caseVisits, in: VisitIndex(read, openVisitDuration: open), now: now)
+            try expect(!before.isEmpty && after == before, "\(setting): the same contacts (\(after.count) vs \(before.count))")
+        }
+        try expect(severalIntervals && readTwice, "some place has several risk intervals, and some visit overlaps two of them")
+    }
+
+    static func counts(_ visits: [Visit]) -> [Visit: Int] { visits.reduce(into: [:]) { $0[$1, default: 0] += 1 } }
+
     // MARK: Cases: records
 
     func recordsAreVersioned() async throws {
@@ -784,5 +875,273 @@ public struct CommunityStoreConformance<Store: CommunityStore>: Sendable {
         try expect(more[0].sequence > events[1].sequence, "the audit sequence continues")
         let updated = try await reopened.updatePerson(persons[0].id, with: plan.merged.draft, expectedVersion: 2)
         try expect(updated.version == 3, "versions continue")
+    }
+}
+
+// MARK: - Cases: retention
+
+extension CommunityStoreConformance {
+    static var retentionNow: Int64 { 1_800_000_000 }
+    static var day: Int64 { RetentionPolicy.secondsPerDay }
+
+    static func json(_ value: some Encodable) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try! encoder.encode(value))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ record: StoredRecord?) throws -> T {
+        try JSONDecoder().decode(type, from: Data(record?.draft.body ?? []))
+    }
+
+    /// Every visit of `person` from time 0 to `until`.
+    func visitsOf(_ store: Store, _ person: PersonKey, until: Int64 = retentionNow) async throws -> [Visit] {
+        try await store.visits(of: person, overlapping: 0...until, openDuration: 3_600)
+    }
+
+    func retentionUnlinksExpiredVisits() async throws {
+        let store = try await makeStore()
+        let now = Self.retentionNow
+        let policy = RetentionPolicy.standard
+        let cutoff = policy.visitCutoff(now: now)
+        try expect(cutoff == now - 28 * Self.day, "visits are kept 28 days by default")
+        let other = try PlaceID("clinic.hill")
+        let expiredClosed = Self.visit("a", cutoff - 7_200, cutoff - 1, checkpoint: "gate-1")
+        let endsAtCutoff = Self.visit("a", cutoff - 7_200, cutoff)
+        let expiredOpen = Self.visit("b", at: other, cutoff - 10, nil)
+        let recent = Self.visit("b", now - 3_600, now - 60)
+        let openRecent = Self.visit("a", at: other, now - 600, nil)
+        _ = try await store.insertVisits([recent, expiredClosed, openRecent, expiredOpen, endsAtCutoff])
+        let atPlaces = [try await store.visits(at: Self.place, overlapping: 0...now, openDuration: 3_600),
+                        try await store.visits(at: other, overlapping: 0...now, openDuration: 3_600)]
+        let audit = try await store.appendAudit([Self.event(1)])
+
+        // A dry run counts and changes nothing.
+        let dry = try await store.runRetention(policy, now: now, actor: "cli:ops", role: .admin, dryRun: true, visitBatch: 2)
+        try expect(dry.visitsScanned == 5 && dry.visitsAnonymised == 2, "dry run: \(dry.visitsScanned) scanned, \(dry.visitsAnonymised) anonymised")
+        try expect(dry.audit.isEmpty, "a dry run appends no audit event")
+        let (aBefore, bBefore) = (try await visitsOf(store, "a"), try await visitsOf(store, "b"))
+        try expect(aBefore.count == 3 && bBefore.count == 2, "a dry run unlinks nothing")
+        try expect(try await store.auditEvents(after: 0, limit: 10) == audit, "a dry run appends nothing")
+
+        let report = try await store.runRetention(policy, now: now, actor: "cli:ops", role: .admin, auditTime: now + 5, visitBatch: 2)
+        try expect(report.visitsScanned == 5 && report.visitsAnonymised == 2, "\(report.visitsScanned) scanned, \(report.visitsAnonymised) anonymised")
+        let aAfter = try await visitsOf(store, "a")
+        try expect(aAfter == [endsAtCutoff, openRecent], "a keeps the visits inside the period: \(aAfter)")
+        try expect(try await visitsOf(store, "b") == [recent], "b keeps the recent visit")
+        let unlinked = try await visitsOf(store, RetentionPolicy.anonymousVisitor)
+        try expect(
+            Set(unlinked) == [RetentionPolicy.anonymised(expiredClosed), RetentionPolicy.anonymised(expiredOpen)],
+            "the expired visits keep place, checkpoint and times without their person: \(unlinked)")
+        let afterPlaces = [try await store.visits(at: Self.place, overlapping: 0...now, openDuration: 3_600),
+                           try await store.visits(at: other, overlapping: 0...now, openDuration: 3_600)]
+        for (before, after) in zip(atPlaces, afterPlaces) {
+            try expect(before.count == after.count, "footfall per place survives")
+            try expect(before.map(\.timeIn) == after.map(\.timeIn) && before.map(\.timeOut) == after.map(\.timeOut), "times survive")
+        }
+
+        // The audit log: the earlier event untouched, a start and a summary appended.
+        let events = try await store.auditEvents(after: 0, limit: 10)
+        try expect(events.count == 3 && events[0] == audit[0], "two events appended after the earlier one")
+        try expect(events.dropFirst().map(\.action) == ["retention.start", "retention.run"], "actions: \(events.map(\.action))")
+        try expect(events.dropFirst().allSatisfy { $0.actor == "cli:ops" && $0.role == .admin && $0.time == now + 5 }, "who and when")
+        try expect(events[2].resource.contains("visits=2&") && events[2].resource.contains("visitsBefore=\(cutoff)"), "the summary: \(events[2].resource)")
+        try expect(Array(events.dropFirst()) == report.audit, "the report returns the appended events")
+
+        // Again: nothing left to do.
+        let again = try await store.runRetention(policy, now: now, actor: "cli:ops", role: .admin, visitBatch: 3)
+        try expect(again.visitsScanned == 5 && again.visitsAnonymised == 0, "a second run changes no visit")
+        try expect(try await visitsOf(store, RetentionPolicy.anonymousVisitor) == unlinked, "unlinked visits stay as they are")
+        try expect(again.audit.count == 2, "each run is audited")
+
+        // Later, the visits that were inside the period expire too.
+        let later = try await store.runRetention(policy, now: now + 30 * Self.day, actor: "cli:ops", role: .admin)
+        try expect(later.visitsAnonymised == 3, "the rest expire 28 days after they ended")
+        try expect(try await visitsOf(store, "a", until: now + 30 * Self.day).isEmpty, "no visit links to a")
+        try await expectError(.invalidArgument, "a batch of 0") {
+            try await store.anonymiseVisits(endedBefore: cutoff, after: 0, limit: 0, dryRun: true)
+        }
+    }
+
+    func retentionAnonymisesClosedFilesOnly() async throws {
+        let store = try await makeStore()
+        let now = Self.retentionNow
+        let day = Self.day
+        let old = now - 200 * day
+        let today = CivilDate(daysSinceEpoch: Int(now / day))
+        let household = "sz/ft/s1/c1/g1/b1/h1"
+        func person(_ name: String, _ household: String = household, nationalID: String? = nil) -> PersonDraft {
+            PersonDraft(
+                nationalID: nationalID, name: name, sex: .female, phone: "+8613800000000", address: "1 River Road", household: Self.path(household),
+                vulnerabilities: [.chronicIllness], group: .confirmed)
+        }
+        let stored = try await store.insertPersons([
+            person("Closed Case", nationalID: "11010519491231002X"), person("Infector", "sz/ft/s1/c2/g1/b1/h9"), person("Open Case"),
+            person("Quarantined"), person("Recent Contact"), person("Registry Only"), person("Closed Case Copy"),
+        ])
+        let (closed, infector, open, quarantined, recent, registry, copy) = (stored[0], stored[1], stored[2], stored[3], stored[4], stored[5], stored[6])
+        let merge = try MergePlan.merge(survivor: closed, duplicate: copy, by: Self.staff, at: old, reason: "same person")
+        try await store.applyMerge(merge)
+
+        // The closed file: a confirmed case, a quarantine and a follow-up long over, a check-in,
+        // a referral with an outcome, and who infected whom, all long ago; one record is about
+        // the merged copy.
+        var confirmed = try VigilCommunity.Case(id: CaseID("case-closed"), person: closed.id.rawValue, onset: today.addingDays(-210), reportedBy: "staff-1", at: old)
+        try confirmed.transition(to: .confirmed, by: "lab-1", at: old + day, reason: "PCR positive after dinner at Zhang San's")
+        var capacity = try HospitalCapacity(hospital: try PlaceID("hospital.north"), total: 1)
+        var referral = try Referral(
+            person: closed.id.rawValue, clinic: try PlaceID("clinic.hill"), hospital: try PlaceID("hospital.north"), screenedBy: "doc-1", at: old,
+            note: "lives with her daughter Li Si")
+        try referral.startTransport(by: "doc-1", at: old + 60)
+        try referral.admit(by: "ward-1", at: old + 3_600, capacity: &capacity)
+        try referral.recordOutcome(.recovered, by: "ward-1", at: old + 10 * day, capacity: &capacity, note: "discharged home")
+        let edge = TransmissionGraph.Edge(infector: infector.id.rawValue, infectee: closed.id.rawValue, evidence: "shared a taxi")
+        var infectorCase = try VigilCommunity.Case(id: CaseID("case-infector"), person: infector.id.rawValue, status: .confirmed, reportedBy: "staff-1", at: old)
+        try infectorCase.transition(to: .ruledOut, by: "lab-1", at: old + day, reason: "false positive")
+        let closedRecords: [RecordDraft] = [
+            Self.record("case-closed", kind: .case, in: household, person: closed.id.rawValue, body: Self.json(confirmed), time: old + day),
+            Self.record("q-closed", kind: .quarantine, in: household, person: closed.id.rawValue, body: Self.json(
+                try Quarantine(person: closed.id.rawValue, kind: .home, location: .household(Self.path(household)), from: today.addingDays(-200),
+                    to: today.addingDays(-186), orderedBy: "staff-1", method: .verbal)), time: old),
+            Self.record("f-closed", kind: .followUpPlan, in: household, person: closed.id.rawValue, body: Self.json(
+                try FollowUpPlan(person: closed.id.rawValue, start: today.addingDays(-200), periodDays: 14, timesPerDay: 2)), time: old),
+            Self.record("ci-copy", kind: .checkIn, in: household, person: copy.id.rawValue, body: Self.json(
+                try CheckIn(person: copy.id.rawValue, time: old + 2 * day, temperatureCelsius: 38.1)), time: old + 2 * day),
+            Self.record("ref-closed", kind: .referral, in: household, person: closed.id.rawValue, body: Self.json(referral), time: old + 10 * day),
+            Self.record(closed.id.rawValue, kind: .transmission, in: household, person: closed.id.rawValue, body: Self.json(edge), time: old),
+            Self.record("case-infector", kind: .case, in: "sz/ft/s1/c2/g1/b1/h9", person: infector.id.rawValue, body: Self.json(infectorCase), time: old),
+        ]
+        // Held files: an open case, a quarantine ending in three days, a contact recorded ten
+        // days ago (their other data is old).
+        let openCase = try VigilCommunity.Case(id: CaseID("case-open"), person: open.id.rawValue, reportedBy: "staff-1", at: old)
+        let contact = try CloseContact(
+            contact: recent.id.rawValue, indexCase: CaseID("case-closed"), place: Self.place, exposureTime: now - 12 * day, durationSeconds: 1_800,
+            isHousehold: false)
+        let heldRecords: [RecordDraft] = [
+            Self.record("case-open", kind: .case, in: household, person: open.id.rawValue, body: Self.json(openCase), time: old),
+            Self.record("q-active", kind: .quarantine, in: household, person: quarantined.id.rawValue, body: Self.json(
+                try Quarantine(person: quarantined.id.rawValue, kind: .home, location: .household(Self.path(household)), from: today.addingDays(-11),
+                    to: today.addingDays(3), orderedBy: "staff-1", method: .verbal)), time: old),
+            Self.record("cc-recent", kind: .closeContact, in: household, person: recent.id.rawValue, body: Self.json(contact), time: now - 10 * day),
+            // Not about a person: never touched.
+            Self.record("2026-07-01/sz~ft~s1~c1", kind: .dailyReport, in: "sz/ft/s1/c1", body: [1, 2, 3], time: old),
+        ]
+        var inserted: [String: StoredRecord] = [:]
+        for draft in closedRecords + heldRecords { inserted[draft.id] = try await store.insertRecord(draft) }
+        let survivor = try await store.person(closed.id)!
+        let keptPersons = [infector, open, quarantined, recent, registry]
+        let earlier = try await store.appendAudit([Self.event(1)])
+
+        let policy = RetentionPolicy.standard
+        let dry = try await store.runRetention(policy, now: now, actor: "cli:ops", role: .admin, dryRun: true, personBatch: 2)
+        try expect(try await store.person(closed.id) == survivor, "a dry run anonymises nothing")
+        try expect(try await store.record(.case, id: "case-closed") == inserted["case-closed"], "a dry run rewrites no record")
+
+        let report = try await store.runRetention(policy, now: now, actor: "cli:ops", role: .admin, personBatch: 2)
+        try expect(report.personsScanned == 6, "live files scanned: \(report.personsScanned)")
+        try expect(report.personsAnonymised == 2, "the closed file and the infector's: \(report.personsAnonymised)")
+        try expect(report.mergedFilesAnonymised == 1, "the merged copy is blanked too")
+        try expect(report.recordsAnonymised == 7, "every record of the two files: \(report.recordsAnonymised)")
+        try expect(
+            report.held == ["open-case": 1, "quarantine": 1, "recent-activity": 1, "registry-only": 1], "holds: \(report.held)")
+        var dryCounts = dry
+        dryCounts.dryRun = false
+        dryCounts.audit = report.audit
+        try expect(dryCounts == report, "the dry run counted what the run did")
+
+        // The file: nothing that identifies her; what statistics need stays.
+        let anonymous = try await store.person(closed.id)
+        try expect(anonymous?.name == RetentionPolicy.anonymousName, "the name is gone")
+        try expect(anonymous?.nationalID == nil && anonymous?.phone == nil && anonymous?.address == nil && anonymous?.birthDate == nil, "identifiers gone")
+        try expect(anonymous?.household == Self.path("sz/ft/s1/c1"), "the household is coarsened to the community")
+        try expect(anonymous?.sex == .female && anonymous?.group == .confirmed && anonymous?.vulnerabilities == [.chronicIllness], "statistics kept")
+        try expect(anonymous?.version == survivor.version + 1, "one version later")
+        try expect(try await store.mergedInto(copy.id) == closed.id, "the merged copy still points to her file")
+        try expect(try await store.allPersons(in: Self.path("sz/ft/s1/c1")).contains { $0.id == closed.id }, "she still counts in her community")
+        try expect(!(try await store.allPersons(in: Self.path(household))).contains { $0.id == closed.id }, "but in no household")
+
+        // Her records: at the community, free text gone, histories and links kept.
+        let caseRecord = try await store.record(.case, id: "case-closed")
+        try expect(caseRecord?.version == 2 && caseRecord?.draft.jurisdiction == Self.path("sz/ft/s1/c1"), "the case moved to the community")
+        let history = try Self.decode(VigilCommunity.Case.self, caseRecord).history
+        try expect(history.map(\.to) == [.suspect, .confirmed] && history.map(\.at) == [old, old + day], "the classification history survives")
+        try expect(history.map(\.reason) == [nil, RetentionPolicy.anonymousText], "reasons are anonymised: \(history.map(\.reason))")
+        let steps = try Self.decode(Referral.self, try await store.record(.referral, id: "ref-closed")).steps
+        try expect(steps.map(\.stage) == [.screening, .transport, .admission, .outcome] && steps.last?.outcome == .recovered, "the referral's stages survive")
+        try expect(steps.map(\.note) == [RetentionPolicy.anonymousText, nil, nil, RetentionPolicy.anonymousText], "notes are anonymised")
+        let storedEdge = try Self.decode(TransmissionGraph.Edge.self, try await store.record(.transmission, id: closed.id.rawValue))
+        try expect(storedEdge == TransmissionGraph.Edge(infector: infector.id.rawValue, infectee: closed.id.rawValue, evidence: RetentionPolicy.anonymousText), "the chain's shape survives")
+        let checkIn = try await store.record(.checkIn, id: "ci-copy")
+        try expect(checkIn?.draft.jurisdiction == Self.path("sz/ft/s1/c1") && checkIn?.draft.body == inserted["ci-copy"]?.draft.body, "the merged copy's check-in moved, body kept")
+        try expect(try await store.record(.quarantine, id: "q-closed")?.draft.jurisdiction == Self.path("sz/ft/s1/c1"), "the quarantine moved")
+        let infectorFile = try await store.person(infector.id)
+        try expect(infectorFile?.name == RetentionPolicy.anonymousName && infectorFile?.household == Self.path("sz/ft/s1/c2"), "a ruled-out case closes too")
+
+        // Held files and what is not about a person are untouched.
+        for person in keptPersons.dropFirst() {
+            try expect(try await store.person(person.id) == person, "\(person.name) is kept as it was")
+        }
+        for draft in heldRecords {
+            try expect(try await store.record(draft.kind, id: draft.id) == inserted[draft.id], "record \(draft.id) is kept as it was")
+        }
+
+        // The audit log: appended to, never changed.
+        let events = try await store.auditEvents(after: 0, limit: 10)
+        try expect(events.first == earlier.first && events.count == 3, "two events appended")
+        try expect(events[2].action == "retention.run" && events[2].resource.contains("persons=2&merged=1&records=7"), "summary: \(events[2].resource)")
+
+        // Idempotent: a second run writes nothing.
+        let snapshot = try await store.allPersons(in: Self.path("sz"))
+        let again = try await store.runRetention(policy, now: now, actor: "cli:ops", role: .admin, personBatch: 3)
+        try expect(again.personsAnonymised == 0 && again.mergedFilesAnonymised == 0 && again.recordsAnonymised == 0, "nothing left to do")
+        try expect(try await store.allPersons(in: Self.path("sz")) == snapshot, "no file changed, not even its version")
+        try expect(try await store.record(.case, id: "case-closed")?.version == 2, "no record rewritten")
+
+        // Once the quarantine is over for 28 days and the contact is 90 days old, those close too;
+        // the open case never does.
+        let later = try await store.runRetention(policy, now: now + 100 * day, actor: "cli:ops", role: .admin)
+        try expect(later.personsAnonymised == 2 && later.held == ["open-case": 1, "registry-only": 1], "later: \(later.held)")
+        try expect(try await store.person(open.id) == open, "an open case is never anonymised")
+        try expect(try await store.person(registry.id) == registry, "a registry file is outside retention")
+        try await expectError(.invalidArgument, "a batch of 10001") {
+            try await store.anonymisePersons(policy, now: now, after: nil, limit: 10_001, dryRun: true)
+        }
+    }
+
+    func retentionRunsInBatches() async throws {
+        let store = try await makeStore()
+        let now = Self.retentionNow
+        let old = now - 100 * Self.day
+        let persons = try await store.insertPersons((0..<75).map { Self.draft("P \($0)", in: "sz/ft/s1/c\($0 % 3)/g1/b1/h\($0)") })
+        for (i, person) in persons.enumerated() where i % 5 != 0 {
+            let contact = try CloseContact(
+                contact: person.id.rawValue, indexCase: CaseID("case-x"), place: Self.place, exposureTime: old, durationSeconds: 60, isHousehold: false)
+            _ = try await store.insertRecord(
+                Self.record("cc-\(i)", kind: .closeContact, in: person.household.description, person: person.id.rawValue, body: Self.json(contact), time: old))
+        }
+        let cutoff = RetentionPolicy.standard.visitCutoff(now: now)
+        let visits = (0..<501).map { i in Self.visit("v\(i % 17)", cutoff - 2_500_000 + Int64(i) * 10_000, cutoff - 2_500_000 + Int64(i) * 10_000 + 600) }
+        _ = try await store.insertVisits(visits)
+        let expired = visits.filter { $0.timeOut! < cutoff }.count
+        try expect(expired > 0 && expired < visits.count, "the fixture straddles the cutoff")
+
+        var visitProgress: [Int] = []
+        var personProgress: [Int] = []
+        let report = try await store.runRetention(.standard, now: now, actor: "cli:ops", role: .admin, visitBatch: 64, personBatch: 7) { progress in
+            switch progress {
+            case .visits(let scanned, _): visitProgress.append(scanned)
+            case .persons(let scanned, _): personProgress.append(scanned)
+            }
+        }
+        try expect(report.visitsScanned == 501 && report.visitsAnonymised == expired, "visits: \(report.visitsScanned), \(report.visitsAnonymised)")
+        try expect(report.personsScanned == 75 && report.personsAnonymised == 60 && report.recordsAnonymised == 60, "persons: \(report)")
+        try expect(report.held == ["registry-only": 15], "holds: \(report.held)")
+        try expect(visitProgress.count >= 8 && visitProgress.last == 501, "progress after each batch of 64: \(visitProgress)")
+        try expect(personProgress.count >= 11 && personProgress.last == 75, "progress after each batch of 7: \(personProgress)")
+        let all = try await store.allPersons(in: Self.path("sz"))
+        try expect(all.filter { $0.name == RetentionPolicy.anonymousName }.count == 60, "every closed file anonymised once")
+        let again = try await store.runRetention(.standard, now: now, actor: "cli:ops", role: .admin, visitBatch: 500, personBatch: 1_000)
+        try expect(again.visitsAnonymised == 0 && again.personsAnonymised == 0 && again.recordsAnonymised == 0, "a second run changes nothing")
+        try expect(try await store.allPersons(in: Self.path("sz")) == all, "versions unchanged")
     }
 }

@@ -85,12 +85,22 @@ enum Network {
             written.append(path)
         }
 
+        // The community chain's area secret: its members' pseudonyms of national ids agree, so
+        // each can match a reported case to its own records (mode 0600, like the keys).
+        let secretFile = "keys/\(community.slug).area-secret"
+        var generator = SystemRandomNumberGenerator()
+        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        try IO.writePrivate(secret + "\n", to: "\(dir)/\(secretFile)", overwrite: overwrite)
+        written.append("\(dir)/\(secretFile)")
+
         let url = { (name: String) in "http://\(host):\(basePort + names.firstIndex(of: name)!)" }
         for name in names {
             var chains: [NodeConfiguration.Chain] = []
             for (slug, members) in [(community.slug, communityMembers), (district.slug, districtMembers)] where members.contains(where: { $0.0 == name }) {
                 let peers = Dictionary(uniqueKeysWithValues: members.map(\.0).filter { $0 != name }.map { ($0, url($0)) })
-                chains.append(NodeConfiguration.Chain(slug: slug, genesis: "genesis/\(slug).json", peers: peers))
+                chains.append(
+                    NodeConfiguration.Chain(
+                        slug: slug, genesis: "genesis/\(slug).json", peers: peers, areaSecretFile: slug == community.slug ? secretFile : nil))
             }
             // The district members not on the community chain witness its checkpoints as plain
             // C2SP witnesses.

@@ -9,7 +9,7 @@ struct Vigil: AsyncParsableCommand {
         abstract: "Vigil: joint prevention and control of public health events on a verifiable multi-party ledger.",
         subcommands: [
             Demo.self, Keygen.self, Sign.self, Verify.self, ChainCommand.self, Detect.self, Rt.self, Bench.self, ServeCommand.self,
-            NetworkCommand.self, UserCommand.self, TokenCommand.self,
+            NetworkCommand.self, UserCommand.self, TokenCommand.self, ImportCommand.self, ExportCommand.self, RetentionCommand.self,
         ]
     )
 

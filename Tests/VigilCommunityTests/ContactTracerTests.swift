@@ -90,6 +90,75 @@ import VigilCommunity
         #expect(result[0].encounters == [Encounter(place: place("market"), start: day0, end: day0 + 5_400)])
     }
 
+    @Test func riskIntervalsStartAtTheLookBackAndMergeWhenOverlappingOrTouching() throws {
+        let tracer = try ContactTracer(lingerWindow: 600, lookbackDays: 1)
+        let now = day0 + 86_400
+        let caseVisits = [
+            visit("case", "market", -3_600, 1_000),  // starts before the look-back: from day0; ends at 1000 + 600
+            visit("case", "market", 1_600, 2_000),  // touches the first: merged, 0...2600
+            visit("case", "market", 2_601, 3_000),  // a second later: a second interval
+            visit("case", "market", 2_700, 2_800),  // inside it
+            visit("case", "bakery", 5_000, nil),  // open: the open duration, then the linger window
+            visit("case", "bakery", 86_000, 90_000),  // runs past now: not cut there
+            visit("case", "gym", -7_200, -1),  // ended before the look-back
+            visit("case", "pool", 86_401, 87_000),  // after now
+        ]
+        let risk = tracer.riskIntervals(caseVisits: caseVisits, now: now, openVisitDuration: 1_800)
+        #expect(
+            risk == [
+                place("market"): [day0...(day0 + 2_600), (day0 + 2_601)...(day0 + 3_600)],
+                place("bakery"): [(day0 + 5_000)...(day0 + 7_400), (day0 + 86_000)...(day0 + 90_600)],
+            ])
+        // A negative open duration counts as zero, as in VisitIndex.
+        #expect(tracer.riskIntervals(caseVisits: [visit("case", "bakery", 5_000, nil)], now: now, openVisitDuration: -5)
+            == [place("bakery"): [(day0 + 5_000)...(day0 + 5_600)]])
+        #expect(tracer.riskIntervals(caseVisits: [], now: now).isEmpty)
+    }
+
+    /// The store reads only the visits overlapping the merged risk intervals (one query per
+    /// interval, a visit overlapping two of them once); tracing over an index of just those
+    /// gives what tracing over every visit gives.
+    @Test func tracingTheVisitsOfTheRiskIntervalsAgreesWithTracingEveryVisit() throws {
+        var rng = SplitMix64(state: 11)
+        let places = (0..<8).map { "p\($0)" }
+        func randomVisit(_ person: String, _ places: ArraySlice<String>) -> Visit {
+            let start = Int64.random(in: -2 * 86_400..<5 * 86_400, using: &rng)
+            let long = Int.random(in: 0..<25, using: &rng) == 0
+            let length = Int64.random(in: 0..<(long ? 30 * 3_600 : 2 * 3_600), using: &rng)
+            let out: Int64? = Int.random(in: 0..<12, using: &rng) == 0 ? nil : start + length
+            return visit(person, places.randomElement(using: &rng)!, start, out)
+        }
+        var everyone = (0..<4_000).map { i in randomVisit("o\(i % 500)", places[...]) }
+        everyone += stride(from: 0, to: everyone.count, by: 40).map { everyone[$0] }  // recorded twice
+        var compared = 0
+        var overlapsTwo = 0
+        for trial in 0..<40 {
+            let linger = [0, 600, 1_800, 7_200][trial % 4]
+            let open: Int64 = [3_600, 0, 900][trial % 3]
+            let tracer = try ContactTracer(minOverlap: [0, 1, 900][trial % 3], lingerWindow: Int64(linger), lookbackDays: 1 + trial % 4)
+            let mine = (0..<(5 + trial)).map { _ in randomVisit("case", places[0..<3]) }
+            let now = day0 + Int64.random(in: 0..<4 * 86_400, using: &rng)
+            let all = VisitIndex(everyone + mine, openVisitDuration: open)
+            let risk = tracer.riskIntervals(caseVisits: mine, now: now, openVisitDuration: open)
+            var read: [Visit] = []
+            for (place, intervals) in risk {
+                for (k, interval) in intervals.enumerated() {
+                    #expect(k == 0 || intervals[k - 1].upperBound < interval.lowerBound)
+                    let found = all.visits(at: place, overlapping: interval)
+                    read += found.filter { k == 0 || $0.timeIn > intervals[k - 1].upperBound }
+                    overlapsTwo += found.count { k > 0 && $0.timeIn <= intervals[k - 1].upperBound }
+                }
+            }
+            let expected = tracer.trace(person: "case", caseVisits: mine, in: all, now: now)
+            let traced = tracer.trace(person: "case", caseVisits: mine, in: VisitIndex(read, openVisitDuration: open), now: now)
+            #expect(traced == expected)
+            #expect(read.count < all.count)
+            if !expected.isEmpty { compared += 1 }
+        }
+        #expect(compared > 20)
+        #expect(overlapsTwo > 0)  // some visits overlap two intervals of their place: read once
+    }
+
     @Test func theIndexAgreesWithAFullScan() {
         var rng = SplitMix64(state: 42)
         let places = (0..<5).map { "p\($0)" }

@@ -383,6 +383,10 @@ extension HTTP.Answer {
         let badVisit = try await platform.call(
             .POST, "/visits", token: guardToken, json: ["jurisdiction": Platform.c1, "visits": [["person": index, "place": "market-1"]]])
         #expect(badVisit.status == 422 && badVisit.problemField == "visits[0].timeIn", "\(badVisit.text)")
+        // A visit past its retention period names nobody and is nobody's encounter.
+        _ = try await platform.store.insertVisits([
+            try Visit(person: RetentionPolicy.anonymousVisitor, place: try PlaceID("market-1"), timeIn: t0, timeOut: t0 + 3_600)
+        ])
 
         let traced = try await platform.call(.GET, "/persons/\(index)/contacts?now=\(t0 + 86_400)", token: staff)
         #expect(traced.status == 200, "\(traced.text)")
@@ -409,6 +413,58 @@ extension HTTP.Answer {
         #expect((try late.json()["contacts"] as? [Any])?.count == 1)
         let audit = try await platform.store.auditEvents(after: 0, limit: 100).map(\.action)
         #expect(audit.filter { $0 == "trace.run" }.count == 4)
+        try await platform.stop()
+    }
+
+    /// The handler reads only the visits of the case's merged risk intervals and the contacts'
+    /// files in one batch; on random visits it answers what tracing over every visit at the
+    /// case's places in the whole window (the earlier reads) answers.
+    @Test func tracingReadsOnlyTheRiskIntervalsAndAgreesWithTheWholeWindow() async throws {
+        let platform = try await Platform.start()
+        var g = SeededGenerator(seed: 6)
+        let households = [Platform.h1, Platform.h2, Platform.other]
+        var ids: [String] = []
+        for i in 0..<60 { ids.append(try await platform.person("Resident \(i)", household: households[i % 3])) }
+        let index = ids[0]
+        let places = try (0..<5).map { try PlaceID("shop-\($0)") }
+        let t0: Int64 = 1_790_000_000
+        func random(_ person: String, _ places: ArraySlice<PlaceID>) throws -> Visit {
+            let timeIn = t0 + Int64.random(in: 0..<(4 * 86_400), using: &g)
+            let stay = Int64.random(in: 0..<(Int.random(in: 0..<20, using: &g) == 0 ? 12 * 3_600 : 2 * 3_600), using: &g)
+            let open = Int.random(in: 0..<15, using: &g) == 0
+            return try Visit(person: person, place: places.randomElement(using: &g)!, timeIn: timeIn, timeOut: open ? nil : timeIn + stay)
+        }
+        var visits = try (0..<800).map { i in try random(ids[1 + i % 59], places[...]) }
+        visits += visits.prefix(20)  // recorded twice
+        visits += try (0..<16).map { _ in try random(index, places[0..<2]) }
+        _ = try await platform.store.insertVisits(visits)
+        let cdc = try await platform.token("cdc.1", .cdc, "sz")
+        let person = try #require(try await platform.store.person(try PersonID(index)))
+        let now = t0 + 5 * 86_400  // after every visit ended
+        for (days, linger, minOverlap) in [(14, Int64(1_800), Int64(900)), (2, 0, 1), (3, 3_600, 300)] {
+            let answer = try await platform.call(
+                .GET, "/persons/\(index)/contacts?now=\(now)&days=\(days)&linger=\(linger)&minOverlap=\(minOverlap)", token: cdc)
+            #expect(answer.status == 200, "\(answer.text)")
+            let contacts = try #require(try answer.json()["contacts"] as? [[String: Any]])
+            // The earlier reads: every visit at each of the case's places over the whole window.
+            let tracer = try ContactTracer(minOverlap: minOverlap, lingerWindow: linger, lookbackDays: days)
+            let start = now - Int64(days) * 86_400
+            let open = Visit.defaultOpenDuration
+            let own = try await platform.store.visits(of: index, overlapping: start...now, openDuration: open)
+            var others: [Visit] = []
+            for place in Set(own.map(\.place)).sorted() {
+                others += try await platform.store.visits(at: place, overlapping: start...(now + linger), openDuration: open)
+            }
+            let household = try await platform.store.allPersons(in: person.household).map(\.id.rawValue)
+            let expected = tracer.trace(
+                person: index, caseVisits: own, household: household, in: VisitIndex(others, openVisitDuration: open), now: now)
+            #expect(expected.count > 20)
+            #expect(contacts.map { $0["person"] as? String } == expected.map(\.person))
+            #expect(contacts.map { $0["name"] as? String } == expected.map { "Resident \(ids.firstIndex(of: $0.person)!)" })
+            #expect(contacts.map { $0["totalOverlapSeconds"] as? Int } == expected.map { Int($0.totalOverlapSeconds) })
+            #expect(contacts.map { ($0["encounters"] as? [Any])?.count } == expected.map(\.encounters.count))
+            #expect(contacts.map { $0["isHousehold"] as? Bool } == expected.map(\.isHousehold))
+        }
         try await platform.stop()
     }
 

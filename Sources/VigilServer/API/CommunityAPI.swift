@@ -27,6 +27,9 @@ public struct CommunityAPI: Sendable {
     let pseudonymKey: SymmetricKey
     let clock: @Sendable () -> Int64
     let logger: Logger
+    /// The chain suspected cases are reported to (``CaseLedger``); without one the ledger
+    /// endpoints answer 503.
+    public var ledger: CaseLedger?
 
     public init(store: any CommunityStore, tokens: APITokens, pseudonymSecret: [UInt8], logger: Logger, clock: @escaping @Sendable () -> Int64) {
         self.store = store
@@ -199,8 +202,7 @@ public struct CommunityAPI: Sendable {
     func importPersons(_ request: Request, _ caller: Caller) async throws -> Response {
         try caller.require(.importPersons)
         let query = request.uri.queryParameters
-        let mode = query["mode"].map(String.init) ?? "preview"
-        guard ["preview", "all", "valid"].contains(mode) else {
+        guard let mode = PersonTransfer.Mode(rawValue: query["mode"].map(String.init) ?? "preview") else {
             throw Problem(.badRequest, "bad-parameter", "mode must be preview, all or valid").with(field: "mode")
         }
         var confirmed: Set<Int> = []
@@ -212,17 +214,14 @@ public struct CommunityAPI: Sendable {
         guard let text = String(bytes: bytes, encoding: .utf8) else {
             throw Problem(.unprocessableContent, "invalid-field", "the file is not UTF-8 text").with(field: "csv")
         }
-        let plan = try PersonImport.plan(csv: text, against: try await duplicateFinder(near: caller.scope))
+        let plan = try await PersonTransfer.plan(csv: text, near: caller.scope, in: store)
         for row in plan.new + plan.duplicatesOfExisting.map(\.row) + plan.duplicatesWithinFile.map(\.row) {
             try caller.require(.importPersons, at: row.draft.household)
         }
-        guard mode != "preview" else {
-            try await audit(caller, "person.import-preview", "persons?rows=\(plan.total)")
-            return try Self.json(ImportPreviewBody(plan))
+        let persons = try await PersonTransfer.commit(plan, mode: mode, confirming: confirmed, in: store) { action, resource in
+            try await audit(caller, action, resource)
         }
-        let rows = try plan.rowsToImport(mode == "valid" ? .onlyValid : .allOrNothing, confirming: confirmed)
-        let persons = try await store.insertPersons(rows.map(\.draft))
-        try await audit(caller, "person.import", "persons?rows=\(plan.total)&imported=\(persons.count)")
+        guard mode != .preview else { return try Self.json(ImportPreviewBody(plan)) }
         return try Self.json(ImportResultBody(imported: persons.count, ids: persons.map(\.id.rawValue), preview: ImportPreviewBody(plan)), status: .created)
     }
 
@@ -230,9 +229,9 @@ public struct CommunityAPI: Sendable {
         try caller.require(.readPersons)
         let scope = try request.uri.queryParameters["scope"].map { try Self.path(String($0), field: "scope") } ?? caller.scope
         try caller.require(.readPersons, at: scope)
-        let persons = try await store.allPersons(in: scope)
-        try await audit(caller, "person.export", "persons?scope=\(scope)&count=\(persons.count)")
-        let csv = PersonCSV.export(persons, byteOrderMark: request.uri.queryParameters["bom"] == "true")
+        let (csv, _) = try await PersonTransfer.export(scope: scope, byteOrderMark: request.uri.queryParameters["bom"] == "true", in: store) {
+            action, resource in try await audit(caller, action, resource)
+        }
         return Response(
             status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"persons.csv\""],
             body: ResponseBody(byteBuffer: ByteBuffer(string: csv)))
@@ -241,8 +240,7 @@ public struct CommunityAPI: Sendable {
     /// The persons near `household` (its community, or the whole tree above community level)
     /// with the not-duplicate marks, for duplicate detection.
     func duplicateFinder(near household: JurisdictionPath) async throws -> DuplicateFinder {
-        let scope = household.ancestor(at: .community) ?? household
-        return DuplicateFinder(persons: try await store.allPersons(in: scope), marks: try await store.notDuplicateMarks())
+        try await PersonTransfer.duplicateFinder(near: household, in: store)
     }
 
     // MARK: Visits and tracing
@@ -267,10 +265,8 @@ public struct CommunityAPI: Sendable {
         guard let person = try await store.person(id) else { throw Problem.notFound("no person \(id)") }
         try caller.require(.trace, at: person.household)
         let (traced, window) = try await trace(person, query: Self.query(request))
-        var items: [ContactBody] = []
-        for contact in traced {
-            items.append(contactBody(contact, try? await store.person(PersonID(contact.person)), caller))
-        }
+        let found = try await persons(traced.map(\.person))
+        let items = traced.map { contactBody($0, found[$0.person], caller) }
         try await audit(caller, "trace.run", "person/\(id)&contacts=\(items.count)")
         return try Self.json(ContactsBody(person: id.rawValue, since: window.lowerBound, until: window.upperBound, contacts: items))
     }
@@ -286,16 +282,28 @@ public struct CommunityAPI: Sendable {
         let start = now - Int64(tracer.lookbackDays) * 86_400
         let open = Visit.defaultOpenDuration
         let own = try await store.visits(of: id.rawValue, overlapping: start...now, openDuration: open)
-        var others: [Visit] = []
-        for place in Set(own.map(\.place)).sorted() {
-            others += try await store.visits(at: place, overlapping: start...(now + tracer.lingerWindow), openDuration: open)
-        }
+        // Only the visits overlapping the case's merged risk intervals can be encounters: one
+        // query per interval instead of every visit at the case's places over the whole window.
+        let risk = tracer.riskIntervals(caseVisits: own, now: now, openVisitDuration: open)
+        // Visits past their retention period name nobody (RetentionPolicy.anonymousVisitor):
+        // they are nobody's encounter.
+        let others = try await store.visits(inRiskIntervals: risk, openDuration: open).visits.filter { $0.person != RetentionPolicy.anonymousVisitor }
         var household: [PersonKey] = []
         if person.household.level == .household {
             household = try await store.allPersons(in: person.household).map(\.id.rawValue).filter { $0 != id.rawValue }
         }
         let traced = tracer.trace(person: id.rawValue, caseVisits: own, household: household, in: VisitIndex(others, openVisitDuration: open), now: now)
         return (traced, start...now)
+    }
+
+    /// The stored persons among `keys` (visit person keys that are not person ids are skipped),
+    /// read in one store call.
+    func persons(_ keys: some Sequence<PersonKey>) async throws -> [PersonKey: Person] {
+        let ids = keys.compactMap { try? PersonID($0) }
+        guard !ids.isEmpty else { return [:] }
+        var found: [PersonKey: Person] = [:]
+        for (id, person) in try await store.persons(ids: ids) { found[id.rawValue] = person }
+        return found
     }
 
     /// A traced contact as the caller may see it: by id, name and household inside their

@@ -225,6 +225,11 @@ extension CommunityAPI {
 
     /// Saves a changed record if it is still at the version read (and at `If-Match`, when sent).
     func save(_ value: some Encodable, _ stored: StoredRecord, request: Request, caller: Caller, action: String) async throws -> Response {
+        try Self.recordResponse(try await saveRecord(value, stored, request: request, caller: caller, action: action))
+    }
+
+    /// ``save(_:_:request:caller:action:)`` without the response: the record as written.
+    func saveRecord(_ value: some Encodable, _ stored: StoredRecord, request: Request, caller: Caller, action: String) async throws -> StoredRecord {
         if let ifMatch = request.headers[.ifMatch] {
             guard let expected = Self.version(fromETag: ifMatch) else {
                 throw Problem(.badRequest, "bad-if-match", "If-Match must be an ETag of this API, like \"v3\"").with(field: "If-Match")
@@ -239,7 +244,7 @@ extension CommunityAPI {
         do {
             let saved = try await store.updateRecord(draft, expectedVersion: stored.version)
             try await audit(caller, action, "\(draft.kind)/\(draft.id)")
-            return try Self.recordResponse(saved)
+            return saved
         } catch let error as StoreError where error.code == .conflict {
             throw Problem(.preconditionFailed, "version-changed", "the record changed meanwhile: read it again")
         }
@@ -291,7 +296,15 @@ extension CommunityAPI {
         try caller.require(needed)
         var (current, stored) = try await load(Case.self, .case, id: context.parameters.get("id") ?? "", caller, needed)
         try current.transition(to: body.status, by: caller.name, at: max(clock(), current.history.last?.at ?? 0), reason: body.reason)
-        return try await save(current, stored, request: request, caller: caller, action: "case.classify")
+        let saved = try await saveRecord(current, stored, request: request, caller: caller, action: "case.classify")
+        guard ledger != nil, current.status == .confirmed || current.status == .ruledOut else { return try Self.recordResponse(saved) }
+        // The classification is saved; its outcome on the chain is reported beside it (a chain
+        // that cannot take it now is named in `refusal`; POST /cases/{id}/outcome retries).
+        let outcomes = try await submitOutcomes(for: current, caller: caller)
+        let object = try Self.envelope(saved).dropLast() + Array(",\"ledgerOutcomes\":".utf8) + (try Self.encode(outcomes)) + [UInt8(ascii: "}")]
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .eTag: Self.etag(saved.version)],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: object)))
     }
 
     /// Runs the tracing of `GET /persons/{id}/contacts` for the case's person and records each
@@ -307,10 +320,11 @@ extension CommunityAPI {
         let (traced, window) = try await trace(person, query: Self.query(request))
         var recorded = 0
         var contacts: [ContactBody] = []
+        let people = try await persons(traced.map(\.person))
         for contact in traced {
             let closeContact = try contact.closeContact(indexCase: current.id)
             let id = "\(current.id)~\(contact.person)"
-            let found = try? await store.person(PersonID(contact.person))
+            let found = people[contact.person]
             let jurisdiction = found?.household ?? stored.draft.jurisdiction
             if try await store.record(.closeContact, id: id) == nil {
                 _ = try await store.insertRecord(
@@ -417,18 +431,13 @@ extension CommunityAPI {
         guard format == "json" || format == "dot" else {
             throw Problem(.badRequest, "bad-parameter", "format is json or dot").with(field: "format")
         }
-        var shown: [PersonKey: PersonKey] = [:]
-        func show(_ key: PersonKey) async throws -> PersonKey {
-            if let known = shown[key] { return known }
-            let person = try? await store.person(PersonID(key))
-            let visible = person.map { caller.scope.contains($0.household) } ?? false
-            shown[key] = visible ? key : pseudonym(key)
-            return shown[key]!
+        let stored = try await all(.transmission, TransmissionGraph.Edge.self, in: scope)
+        let people = try await persons(stored.flatMap { [$0.infector, $0.infectee] })
+        func show(_ key: PersonKey) -> PersonKey {
+            let visible = people[key].map { caller.scope.contains($0.household) } ?? false
+            return visible ? key : pseudonym(key)
         }
-        var edges: [TransmissionGraph.Edge] = []
-        for edge in try await all(.transmission, TransmissionGraph.Edge.self, in: scope) {
-            edges.append(TransmissionGraph.Edge(infector: try await show(edge.infector), infectee: try await show(edge.infectee), evidence: edge.evidence))
-        }
+        let edges = stored.map { TransmissionGraph.Edge(infector: show($0.infector), infectee: show($0.infectee), evidence: $0.evidence) }
         let graph = try TransmissionGraph(edges: edges)
         try await audit(caller, "transmission.graph", "transmissions?scope=\(scope)&edges=\(edges.count)")
         if format == "dot" {

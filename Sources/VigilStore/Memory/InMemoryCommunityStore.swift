@@ -59,6 +59,17 @@ public final class InMemoryCommunityStore: CommunityStore {
         state.withLock { $0.persons[id]?.mergedInto }
     }
 
+    public func persons(ids: [PersonID]) async throws -> [PersonID: Person] {
+        state.withLock { state in
+            var found: [PersonID: Person] = [:]
+            for id in ids {
+                guard let row = state.persons[id], row.mergedInto == nil else { continue }
+                found[id] = row.person
+            }
+            return found
+        }
+    }
+
     public func updatePerson(_ id: PersonID, with draft: PersonDraft, expectedVersion: Int) async throws -> Person {
         try state.withLock { state throws(StoreError) in
             guard let row = state.persons[id], row.mergedInto == nil else { throw StoreError(.notFound, "no person with that id is stored") }
@@ -276,5 +287,76 @@ public final class InMemoryCommunityStore: CommunityStore {
             if predicate(array[mid]) { high = mid } else { low = mid + 1 }
         }
         return low
+    }
+}
+
+// MARK: Retention
+
+extension InMemoryCommunityStore {
+    /// Visits are numbered by insertion (serial + 1); a batch is a range of those numbers, under
+    /// the lock.
+    public func anonymiseVisits(endedBefore cutoff: Int64, after cursor: Int64, limit: Int, dryRun: Bool) async throws -> VisitRetentionBatch {
+        try RetentionRules.check(limit: limit)
+        return state.withLock { state in
+            let low = Int(max(0, min(cursor, Int64(state.visitCount))))
+            let high = min(low + limit, state.visitCount)
+            let serials = low..<high
+            guard !serials.isEmpty else { return VisitRetentionBatch(scanned: 0, anonymised: 0, next: nil) }
+            var expired: [Int: Visit] = [:]
+            for (place, visits) in state.visitsByPlace {
+                for (i, stored) in visits.enumerated() where serials.contains(stored.serial) {
+                    let visit = stored.visit
+                    guard visit.person != RetentionPolicy.anonymousVisitor, (visit.timeOut ?? visit.timeIn) < cutoff else { continue }
+                    expired[stored.serial] = visit
+                    if !dryRun { state.visitsByPlace[place]![i].visit = RetentionPolicy.anonymised(visit) }
+                }
+            }
+            if !dryRun {
+                for (serial, visit) in expired {
+                    state.visitsByPerson[visit.person]?.removeAll { $0.serial == serial }
+                    if state.visitsByPerson[visit.person]?.isEmpty == true { state.visitsByPerson[visit.person] = nil }
+                    state.visitsByPerson[RetentionPolicy.anonymousVisitor, default: []].append(
+                        StoredVisit(visit: RetentionPolicy.anonymised(visit), serial: serial))
+                }
+            }
+            return VisitRetentionBatch(scanned: serials.count, anonymised: expired.count, next: serials.count == limit ? Int64(high) : nil)
+        }
+    }
+
+    public func anonymisePersons(_ policy: RetentionPolicy, now: Int64, after cursor: PersonID?, limit: Int, dryRun: Bool) async throws
+        -> PersonRetentionBatch
+    {
+        try RetentionRules.check(limit: limit)
+        return state.withLock { state in
+            var start = 0
+            if let cursor { start = Self.partitionPoint(state.order) { CommunityRules.precedes(cursor.rawValue, $0.rawValue) } }
+            var persons: [Person] = []
+            for id in state.order[start...] where persons.count < limit {
+                if let row = state.persons[id], row.mergedInto == nil { persons.append(row.person) }
+            }
+            let batch = Set(persons.map(\.id))
+            var absorbed: [PersonID: [Person]] = [:]
+            for id in state.order {
+                if let row = state.persons[id], let survivor = row.mergedInto, batch.contains(survivor) {
+                    absorbed[survivor, default: []].append(row.person)
+                }
+            }
+            let keys = Set(batch.map(\.rawValue) + absorbed.values.joined().map(\.id.rawValue))
+            var records: [StoredRecord] = []
+            for kind in RetentionRules.personalKinds {
+                for stored in (state.records[kind] ?? [:]).values.sorted(by: { CommunityRules.precedes($0.draft.id, $1.draft.id) })
+                where stored.draft.person.map(keys.contains) == true {
+                    records.append(stored)
+                }
+            }
+            let plan = RetentionRules.plan(persons: persons, absorbed: absorbed, records: records, policy: policy, now: now, limit: limit)
+            if !dryRun {
+                for person in plan.persons + plan.absorbed { state.persons[person.id]?.person = person }
+                for update in plan.records {
+                    state.records[update.record.kind]?[update.record.id] = StoredRecord(draft: update.record, version: update.expectedVersion + 1)
+                }
+            }
+            return plan.result
+        }
     }
 }

@@ -232,6 +232,18 @@ public struct PostgresCommunityStore: CommunityStore {
         }
     }
 
+    public func persons(ids: [PersonID]) async throws -> [PersonID: Person] {
+        let keys = Array(Set(ids.map(\.rawValue)))
+        guard !keys.isEmpty else { return [:] }
+        return try await snapshot { conn, logger in
+            let persons = try await Self.persons(
+                try await conn.query(
+                    "SELECT \(unescaped: Self.personColumns) FROM \(unescaped: self.s).person WHERE id = ANY(\(keys)::text[]) AND merged_into IS NULL",
+                    logger: logger))
+            return Dictionary(persons.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     public func updatePerson(_ id: PersonID, with draft: PersonDraft, expectedVersion: Int) async throws -> Person {
         try await transaction { conn, logger in
             guard let stored = try await self.lockedVersions(conn, [id], logger: logger)[id] else {
@@ -644,5 +656,112 @@ public struct PostgresCommunityStore: CommunityStore {
             }
             return events
         }
+    }
+}
+
+// MARK: Retention
+
+extension PostgresCommunityStore {
+    /// One range of the visit key: `id > cursor`, at most `limit` rows, in one transaction.
+    public func anonymiseVisits(endedBefore cutoff: Int64, after cursor: Int64, limit: Int, dryRun: Bool) async throws -> VisitRetentionBatch {
+        try RetentionRules.check(limit: limit)
+        let marker = RetentionPolicy.anonymousVisitor
+        let body: @Sendable (PostgresConnection, Logger) async throws -> VisitRetentionBatch = { conn, logger in
+            var scanned = 0
+            var last: Int64?
+            for try await (count, maxID) in try await conn.query(
+                """
+                SELECT count(*), max(id) FROM (SELECT id FROM \(unescaped: self.s).visit WHERE id > \(cursor) ORDER BY id LIMIT \(Int64(limit))) AS b
+                """, logger: logger
+            ).decode((Int64, Int64?).self) {
+                scanned = Int(count)
+                last = maxID
+            }
+            guard scanned > 0, let last else { return VisitRetentionBatch(scanned: 0, anonymised: 0, next: nil) }
+            var anonymised = 0
+            let rows =
+                dryRun
+                ? try await conn.query(
+                    """
+                    SELECT count(*) FROM \(unescaped: self.s).visit
+                    WHERE id > \(cursor) AND id <= \(last) AND coalesce(time_out, time_in) < \(cutoff) AND person <> \(marker)
+                    """, logger: logger)
+                : try await conn.query(
+                    """
+                    WITH changed AS (
+                        UPDATE \(unescaped: self.s).visit SET person = \(marker)
+                        WHERE id > \(cursor) AND id <= \(last) AND coalesce(time_out, time_in) < \(cutoff) AND person <> \(marker)
+                        RETURNING 1
+                    ) SELECT count(*) FROM changed
+                    """, logger: logger)
+            for try await count in rows.decode(Int64.self) { anonymised = Int(count) }
+            return VisitRetentionBatch(scanned: scanned, anonymised: anonymised, next: scanned == limit ? last : nil)
+        }
+        return try await dryRun ? snapshot(body) : transaction(body)
+    }
+
+    /// One range of the person key (live files, locked), the files merged into them and their
+    /// personal records (locked), read and rewritten in one transaction.
+    public func anonymisePersons(_ policy: RetentionPolicy, now: Int64, after cursor: PersonID?, limit: Int, dryRun: Bool) async throws
+        -> PersonRetentionBatch
+    {
+        try RetentionRules.check(limit: limit)
+        let lock = dryRun ? "" : "FOR UPDATE"
+        let body: @Sendable (PostgresConnection, Logger) async throws -> PersonRetentionBatch = { conn, logger in
+            let persons = try await Self.persons(
+                try await conn.query(
+                    """
+                    SELECT \(unescaped: Self.personColumns) FROM \(unescaped: self.s).person
+                    WHERE merged_into IS NULL AND id > \(cursor?.rawValue ?? "") ORDER BY id LIMIT \(Int64(limit)) \(unescaped: lock)
+                    """, logger: logger))
+            let ids = persons.map(\.id.rawValue)
+            var keys = ids
+            var absorbed: [PersonID: [Person]] = [:]
+            var survivors: [String: String] = [:]
+            for try await (id, survivor) in try await conn.query(
+                """
+                SELECT id, merged_into FROM \(unescaped: self.s).person WHERE merged_into = ANY(\(ids)::text[]) ORDER BY id \(unescaped: lock)
+                """, logger: logger
+            ).decode((String, String).self) {
+                survivors[id] = survivor
+            }
+            if !survivors.isEmpty {
+                // Merged rows keep their columns: read them as persons to blank them.
+                for file in try await Self.persons(
+                    try await conn.query(
+                        """
+                        SELECT \(unescaped: Self.personColumns) FROM \(unescaped: self.s).person WHERE id = ANY(\(Array(survivors.keys))::text[]) ORDER BY id
+                        """, logger: logger))
+                {
+                    guard let survivor = survivors[file.id.rawValue].flatMap({ try? PersonID($0) }) else {
+                        throw StoreError(.corrupt, "a stored merge pointer is not a person id")
+                    }
+                    absorbed[survivor, default: []].append(file)
+                    keys.append(file.id.rawValue)
+                }
+            }
+            let kinds = RetentionRules.personalKinds.map(\.rawValue)
+            let records = try await Self.records(
+                try await conn.query(
+                    """
+                    SELECT \(unescaped: Self.recordColumns) FROM \(unescaped: self.s).lifecycle_record
+                    WHERE kind = ANY(\(kinds)::text[]) AND person = ANY(\(keys)::text[]) ORDER BY kind, id \(unescaped: lock)
+                    """, logger: logger))
+            let plan = RetentionRules.plan(persons: persons, absorbed: absorbed, records: records, policy: policy, now: now, limit: limit)
+            if !dryRun {
+                for person in plan.persons + plan.absorbed { try await self.writePerson(conn, person, logger: logger) }
+                for update in plan.records {
+                    let record = update.record
+                    try await conn.query(
+                        """
+                        UPDATE \(unescaped: self.s).lifecycle_record SET jurisdiction = \(record.jurisdiction.description),
+                            body = \(ByteBuffer(bytes: record.body)), version = \(Int64(update.expectedVersion + 1))
+                        WHERE kind = \(record.kind.rawValue) AND id = \(record.id) AND version = \(Int64(update.expectedVersion))
+                        """, logger: logger)
+                }
+            }
+            return plan.result
+        }
+        return try await dryRun ? snapshot(body) : transaction(body)
     }
 }

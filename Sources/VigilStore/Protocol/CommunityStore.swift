@@ -24,6 +24,11 @@ public protocol CommunityStore: Sendable {
     /// The survivor a merged person's file now lives in, or nil when `id` was not merged.
     func mergedInto(_ id: PersonID) async throws -> PersonID?
 
+    /// The persons with `ids` that are stored, by id, read in one transaction (for the contacts
+    /// of a trace, instead of one ``person(_:)`` each). Unknown ids are absent, and so are
+    /// persons merged into another, as with ``person(_:)``. Repeated ids are read once.
+    func persons(ids: [PersonID]) async throws -> [PersonID: Person]
+
     /// Replaces the person's fields with `draft` (validated by the caller) when the stored
     /// version is `expectedVersion`; the stored version becomes `expectedVersion + 1`.
     /// - Throws: ``StoreError/Code/notFound``; ``StoreError/Code/conflict`` with the stored
@@ -106,6 +111,59 @@ public protocol CommunityStore: Sendable {
 
     /// Audit events with a sequence number greater than `after`, oldest first, at most `limit`.
     func auditEvents(after: Int64, limit: Int) async throws -> [AuditEvent]
+
+    // MARK: Retention
+
+    /// One batch of the retention job's visits (``runRetention(_:now:actor:role:purpose:auditTime:dryRun:visitBatch:personBatch:progress:)``),
+    /// in one transaction: of the next `limit` visits in storage order after `cursor` (0 to
+    /// start), those that ended (time out, or time in when open) before `cutoff` get the person
+    /// ``RetentionPolicy/anonymousVisitor``. Idempotent; a dry run counts and writes nothing.
+    /// - Throws: ``StoreError/Code/invalidArgument`` unless `limit` is 1...10000.
+    func anonymiseVisits(endedBefore cutoff: Int64, after cursor: Int64, limit: Int, dryRun: Bool) async throws -> VisitRetentionBatch
+
+    /// One batch of the retention job's files, in one transaction: the next `limit` live persons
+    /// in id order after `cursor` (nil to start), with the files merged into them and their
+    /// personal records (``RetentionPolicy/FileFacts``). Each file that `policy` holds at `now`
+    /// is counted by its hold and left alone; every other is anonymised
+    /// (``RetentionPolicy/anonymised(_:)-(Person)``, version + 1) with its merged files, and its
+    /// records move to the community without free text (version + 1). Data already anonymised
+    /// is not written again. A dry run counts and writes nothing.
+    /// - Throws: ``StoreError/Code/invalidArgument`` unless `limit` is 1...10000.
+    func anonymisePersons(_ policy: RetentionPolicy, now: Int64, after cursor: PersonID?, limit: Int, dryRun: Bool) async throws
+        -> PersonRetentionBatch
+}
+
+extension CommunityStore {
+    /// The visits that ``ContactTracer/trace(person:caseVisits:household:in:now:)`` can find
+    /// encounters in: at each place of `risk` (``ContactTracer/riskIntervals(caseVisits:now:openVisitDuration:)``),
+    /// those overlapping one of its intervals, with one ``visits(at:overlapping:openDuration:)``
+    /// per interval. A stored visit that overlaps several intervals of its place is returned
+    /// once (by the query of the first), so a `VisitIndex` of the result holds each stored visit
+    /// as often as the store does.
+    ///
+    /// - Parameter risk: per place, disjoint intervals in increasing order.
+    /// - Returns: the visits, by place and then as each query orders them, and the rows the
+    ///   queries returned (duplicates included), for benchmarks.
+    public func visits(inRiskIntervals risk: [PlaceID: [ClosedRange<Int64>]], openDuration: Int64) async throws -> (visits: [Visit], rowsRead: Int) {
+        var visits: [Visit] = []
+        var rowsRead = 0
+        for place in risk.keys.sorted() {
+            var previousEnd: Int64?
+            for interval in risk[place]!.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+                let found = try await self.visits(at: place, overlapping: interval, openDuration: openDuration)
+                rowsRead += found.count
+                if let previousEnd {
+                    // A visit that started by the previous interval's end and reaches this one
+                    // overlaps the previous interval too: it was returned there.
+                    visits += found.lazy.filter { $0.timeIn > previousEnd }
+                } else {
+                    visits += found
+                }
+                previousEnd = interval.upperBound
+            }
+        }
+        return (visits, rowsRead)
+    }
 }
 
 /// A filtered page request over persons.

@@ -189,6 +189,29 @@ public struct SQLiteCommunityStore: CommunityStore {
         }
     }
 
+    /// Ids per `IN (...)` list of ``persons(ids:)``, well under SQLite's bound-parameter limit.
+    static let personChunk = 500
+
+    public func persons(ids: [PersonID]) async throws -> [PersonID: Person] {
+        let keys = Array(Set(ids.map(\.rawValue)))
+        guard !keys.isEmpty else { return [:] }
+        return try await read { db in
+            var found: [PersonID: Person] = [:]
+            for start in stride(from: 0, to: keys.count, by: Self.personChunk) {
+                let chunk = Array(keys[start..<min(start + Self.personChunk, keys.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT \(Self.personColumns) FROM person WHERE id IN (\(marks)) AND merged_into IS NULL",
+                    arguments: StatementArguments(chunk))
+                for row in rows {
+                    let person = try Self.person(row)
+                    found[person.id] = person
+                }
+            }
+            return found
+        }
+    }
+
     public func updatePerson(_ id: PersonID, with draft: PersonDraft, expectedVersion: Int) async throws -> Person {
         try await write { db in
             guard let stored = try Self.liveVersion(db, id) else { throw StoreError(.notFound, "no person with that id is stored") }
@@ -508,5 +531,94 @@ public struct SQLiteCommunityStore: CommunityStore {
                     purpose: row[6])
             }
         }
+    }
+}
+
+// MARK: Retention
+
+extension SQLiteCommunityStore {
+    /// One range of the visit key: `id > cursor`, at most `limit` rows, in one transaction.
+    public func anonymiseVisits(endedBefore cutoff: Int64, after cursor: Int64, limit: Int, dryRun: Bool) async throws -> VisitRetentionBatch {
+        try RetentionRules.check(limit: limit)
+        let body: @Sendable (Database) throws -> VisitRetentionBatch = { db in
+            let range = try Row.fetchOne(
+                db, sql: "SELECT count(*), max(id) FROM (SELECT id FROM visit WHERE id > ? ORDER BY id LIMIT ?)", arguments: [cursor, limit])
+            let scanned: Int = range?[0] ?? 0
+            guard scanned > 0, let last: Int64 = range?[1] else { return VisitRetentionBatch(scanned: 0, anonymised: 0, next: nil) }
+            let filter = "id > ? AND id <= ? AND coalesce(time_out, time_in) < ? AND person <> ?"
+            let arguments: StatementArguments = [cursor, last, cutoff, RetentionPolicy.anonymousVisitor]
+            let anonymised: Int
+            if dryRun {
+                anonymised = try Int.fetchOne(db, sql: "SELECT count(*) FROM visit WHERE \(filter)", arguments: arguments) ?? 0
+            } else {
+                try db.execute(sql: "UPDATE visit SET person = ? WHERE \(filter)", arguments: [RetentionPolicy.anonymousVisitor] + arguments)
+                anonymised = db.changesCount
+            }
+            return VisitRetentionBatch(scanned: scanned, anonymised: anonymised, next: scanned == limit ? last : nil)
+        }
+        return try await dryRun ? read(body) : write(body)
+    }
+
+    /// One range of the person key (live files), the files merged into them and their personal
+    /// records, read and rewritten in one transaction.
+    public func anonymisePersons(_ policy: RetentionPolicy, now: Int64, after cursor: PersonID?, limit: Int, dryRun: Bool) async throws
+        -> PersonRetentionBatch
+    {
+        try RetentionRules.check(limit: limit)
+        let body: @Sendable (Database) throws -> PersonRetentionBatch = { db in
+            let persons = try Row.fetchAll(
+                db, sql: "SELECT \(Self.personColumns) FROM person WHERE merged_into IS NULL AND id > ? ORDER BY id LIMIT ?",
+                arguments: [cursor?.rawValue ?? "", limit]
+            ).map(Self.person)
+            var absorbed: [PersonID: [Person]] = [:]
+            var keys = persons.map(\.id.rawValue)
+            for chunk in Self.chunks(persons.map(\.id.rawValue)) {
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT \(Self.personColumns), merged_into FROM person WHERE merged_into IN (\(Self.marks(chunk.count))) ORDER BY id",
+                    arguments: StatementArguments(chunk))
+                for row in rows {
+                    let file = try Self.person(row)
+                    guard let survivor = try? PersonID(row[11] as String) else { throw StoreError(.corrupt, "a stored merge pointer is not a person id") }
+                    absorbed[survivor, default: []].append(file)
+                    keys.append(file.id.rawValue)
+                }
+            }
+            let kinds = RetentionRules.personalKinds.map(\.rawValue)
+            var records: [StoredRecord] = []
+            for chunk in Self.chunks(keys) {
+                records += try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(Self.recordColumns) FROM lifecycle_record
+                        WHERE kind IN (\(Self.marks(kinds.count))) AND person IN (\(Self.marks(chunk.count))) ORDER BY kind, id
+                        """,
+                    arguments: StatementArguments(kinds + chunk)
+                ).map(Self.record)
+            }
+            let plan = RetentionRules.plan(persons: persons, absorbed: absorbed, records: records, policy: policy, now: now, limit: limit)
+            if !dryRun {
+                for person in plan.persons + plan.absorbed { try Self.writePerson(db, person) }
+                for update in plan.records {
+                    let record = update.record
+                    try db.execute(
+                        sql: "UPDATE lifecycle_record SET jurisdiction = ?, body = ?, version = ? WHERE kind = ? AND id = ? AND version = ?",
+                        arguments: [
+                            record.jurisdiction.description, Data(record.body), update.expectedVersion + 1, record.kind.rawValue, record.id,
+                            update.expectedVersion,
+                        ])
+                }
+            }
+            return plan.result
+        }
+        return try await dryRun ? read(body) : write(body)
+    }
+
+    /// `?, ?, ...` for `count` parameters.
+    static func marks(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+
+    /// `keys` in runs of 500, under SQLite's bound-parameter limit.
+    static func chunks(_ keys: [String]) -> [[String]] {
+        let size = 500
+        return stride(from: 0, to: keys.count, by: size).map { Array(keys[$0..<min($0 + size, keys.count)]) }
     }
 }
