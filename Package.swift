@@ -169,11 +169,13 @@ let package = Package(
             dependencies: [
                 "vigil",
                 "VigilLedger",
+                "VigilSurveillance",
                 "VigilStore",
                 "VigilServer",
                 "VigilTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
     ],

@@ -54,14 +54,18 @@ struct Detect: ParsableCommand {
     }
 }
 
-/// Reads a whole text file, as a `SurveillanceError(.invalidInput)` when it cannot be read.
+/// Reads a whole UTF-8 text file (or standard input for "-") through `IO.read`, so a file that
+/// cannot be read is reported as `vigil: cannot read PATH: REASON` with exit status 1.
 func readSurveillanceInput(_ path: String) throws -> String {
-    do {
-        return try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-        throw SurveillanceError(.invalidInput, "cannot read '\(path)': \(error.localizedDescription)")
+    let bytes = try IO.read(path, limit: maxSurveillanceInputBytes)
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw SurveillanceError(.invalidInput, "'\(path)' is not UTF-8 text")
     }
+    return text
 }
+
+/// The largest input file `vigil detect` and `vigil rt` read (1 GiB).
+let maxSurveillanceInputBytes = 1 << 30
 
 /// Writes `vigil: message` to standard error, as every command reports bad input.
 func writeSurveillanceError(_ message: String) {

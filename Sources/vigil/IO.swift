@@ -9,22 +9,56 @@ import Glibc
 /// Small I/O helpers shared by the commands.
 enum IO {
     /// Reads a file, or standard input for `nil` or "-", refusing more than `limit` bytes.
+    /// A file that cannot be read (missing, a directory, no permission, an I/O error) is reported
+    /// as `vigil: cannot read PATH: REASON` with exit status 1, never as a Foundation error.
     static func read(_ path: String?, limit: Int) throws -> [UInt8] {
         let handle: FileHandle
+        let name: String
         if let path, path != "-" {
-            guard let h = FileHandle(forReadingAtPath: path) else { throw failure("cannot read \(path)") }
-            handle = h
+            name = path
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw failure("cannot read \(path): \(posixReason(errno))") }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                close(fd)
+                throw failure("cannot read \(path): is a directory")
+            }
+            handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         } else {
+            name = "standard input"
             handle = FileHandle.standardInput
         }
         defer { if path != nil && path != "-" { try? handle.close() } }
         var bytes: [UInt8] = []
         while true {
-            guard let chunk = try handle.read(upToCount: 64 * 1024), !chunk.isEmpty else { break }
+            let chunk: Data?
+            do {
+                chunk = try handle.read(upToCount: 64 * 1024)
+            } catch {
+                throw failure("cannot read \(name): \(reason(error))")
+            }
+            guard let chunk, !chunk.isEmpty else { break }
             bytes += chunk
-            if bytes.count > limit { throw failure("\(path ?? "standard input") is larger than \(limit) bytes") }
+            if bytes.count > limit { throw failure("\(name) is larger than \(limit) bytes") }
         }
         return bytes
+    }
+
+    /// The reason a Foundation or POSIX error gives, as a short lower-case phrase
+    /// ("is a directory", "permission denied"), without Foundation's error domain and code.
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain { return posixReason(Int32(ns.code)) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return posixReason(Int32(underlying.code))
+        }
+        return ns.localizedDescription
+    }
+
+    /// `strerror(code)` with a lower-case first letter, e.g. "no such file or directory".
+    static func posixReason(_ code: Int32) -> String {
+        let text = String(cString: strerror(code))
+        return text.prefix(1).lowercased() + text.dropFirst()
     }
 
     /// Writes `text` to a new file readable by its owner only (mode 0600), refusing to replace

@@ -364,6 +364,37 @@ private typealias C = CLIFixtures
         }
     }
 
+    /// A directory (or a file that cannot be opened) is reported as `vigil: cannot read PATH: REASON`,
+    /// never as a Foundation error, by every command that reads files.
+    @Test func unreadableInputsAreNamedWithTheReason() throws {
+        try withTemporaryDirectory { directory in
+            let folder = directory.appendingPathComponent("folder")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let key = try write(C.clinic.text + "\n", to: directory, "clinic.key")
+            let policy = try write(C.policy, to: directory, "policy.txt")
+            let series = try write("observed\n" + String(repeating: "1\n", count: 20), to: directory, "series.csv")
+            let runs: [[String]] = [
+                ["verify", "note", "--key", "\(C.clinic.verifierKey)", folder.path],
+                ["sign", "--key", key, folder.path],
+                ["sign", "--key", folder.path],
+                ["verify", "proof", folder.path, "--policy", policy],
+                ["verify", "proof", policy, "--policy", folder.path],
+                ["chain", "replay", folder.path],
+                ["detect", "--method", "ears-c1", "--input", folder.path],
+                ["detect", "--method", "ears-c1", "--input", series, "--control", "@" + folder.path],
+                ["rt", "--input", folder.path, "--method", "parametric-si", "--mean-si", "2.6", "--std-si", "1.5"],
+            ]
+            for arguments in runs {
+                let run = try VigilBinary.run(arguments, in: directory)
+                expectRun(run, status: 1, stderrContains: ["vigil: cannot read \(folder.path): is a directory"])
+                #expect(!run.stderr.contains("Error Domain") && !run.stderr.contains("Error:"), "\(arguments): \(run.stderr)")
+                #expect(run.stdout.isEmpty, "\(arguments): \(run.stdout)")
+            }
+            let missing = try VigilBinary.run(["verify", "note", "--key", "\(C.clinic.verifierKey)", "nope.note"], in: directory)
+            expectRun(missing, status: 1, stderrContains: ["cannot read nope.note: no such file or directory"])
+        }
+    }
+
     @Test func inclusionProofsVerifyOrFailWithTheReason() throws {
         try withTemporaryDirectory { directory in
             let proof = C.inclusion(2, 7)
