@@ -239,3 +239,56 @@ import VigilTestSupport
         try await platform.stop()
     }
 }
+
+/// Staff and the four levels of responsibility over the API.
+@Suite(.serialized) struct StaffAPITests {
+    @Test func whoIsResponsibleForAPersonNearestFirst() async throws {
+        let platform = try await Platform.start()
+        let admin = try await platform.token("admin.c1", .admin, Platform.c1)
+        let building = "sz/ft/s1/c1/g1/b1"
+        for (id, name) in [("s-li", "Li Wei"), ("s-wu", "Wu Min"), ("s-he", "He Jun"), ("s-zo", "Zou Ping")] {
+            let answer = try await platform.call(.PUT, "/staff/\(id)", token: admin, json: ["name": name, "phone": "+86 138 0000 0000"])
+            #expect(answer.status == 201, "\(answer.text)")
+        }
+        let grants: [(String, String, String)] = [
+            ("s-li", "party-member", Platform.h1), ("s-wu", "unit", building), ("s-he", "building", building), ("s-zo", "community", Platform.c1),
+            ("s-li", "party-member", building),
+        ]
+        for (staff, level, scope) in grants {
+            let answer = try await platform.call(.POST, "/responsibilities", token: admin, json: ["staff": staff, "level": level, "scope": scope])
+            #expect(answer.status == 201, "\(answer.text)")
+        }
+        // Refused: a level with a scope of the wrong depth, an unknown staff id, a repeat, and a
+        // scope outside the caller's jurisdiction.
+        let wrongDepth = try await platform.call(.POST, "/responsibilities", token: admin, json: ["staff": "s-he", "level": "building", "scope": Platform.c1])
+        #expect(wrongDepth.status == 422 && wrongDepth.problemField == "scope", "\(wrongDepth.text)")
+        let unknown = try await platform.call(.POST, "/responsibilities", token: admin, json: ["staff": "s-nobody", "level": "community", "scope": Platform.c1])
+        #expect(unknown.status == 422 && unknown.problemField == "staff", "\(unknown.text)")
+        let again = try await platform.call(.POST, "/responsibilities", token: admin, json: ["staff": "s-zo", "level": "community", "scope": Platform.c1])
+        #expect(again.status == 409, "\(again.text)")
+        let outside = try await platform.call(.POST, "/responsibilities", token: admin, json: ["staff": "s-zo", "level": "community", "scope": Platform.c2])
+        #expect(outside.status == 403, "\(outside.text)")
+        // Editing a staff member needs the version read.
+        #expect(try await platform.call(.PUT, "/staff/s-li", token: admin, json: ["name": "Li Wei"]).status == 428)
+
+        let resident = try await platform.person("Wang Fang", household: Platform.h1)
+        let neighbour = try await platform.person("Sun Li", household: Platform.h2)
+        let staff = try await platform.token("staff.c1", .community, Platform.c1)
+        let chain = try await platform.call(.GET, "/persons/\(resident)/responsible", token: staff).json()
+        let levels = (chain["responsible"] as? [[String: Any]] ?? []).map { "\($0["level"]!):\($0["staff"]!)" }
+        // The party member for the household wins over the one for the whole building.
+        #expect(levels == ["party-member:s-li", "unit:s-wu", "building:s-he", "community:s-zo"], "\(chain)")
+        #expect((chain["responsible"] as? [[String: Any]])?.first?["scope"] as? String == Platform.h1)
+        #expect((chain["responsible"] as? [[String: Any]])?.first?["name"] as? String == "Li Wei")
+        let other = try await platform.call(.GET, "/persons/\(neighbour)/responsible", token: staff).json()
+        #expect((other["responsible"] as? [[String: Any]])?.first?["scope"] as? String == building, "\(other)")
+        let listed = try await platform.call(.GET, "/responsibilities?scope=\(Platform.c1)", token: staff).json()
+        #expect((listed["items"] as? [[String: Any]])?.count == 5)
+        // A checkpoint guard may not read who is responsible; a grid worker elsewhere may not either.
+        let guardToken = try await platform.token("gate.c1", .checkpoint, Platform.c1)
+        #expect(try await platform.call(.GET, "/persons/\(resident)/responsible", token: guardToken).status == 403)
+        let elsewhere = try await platform.token("grid.c2", .grid, Platform.c2)
+        #expect(try await platform.call(.GET, "/persons/\(resident)/responsible", token: elsewhere).status == 403)
+        try await platform.stop()
+    }
+}

@@ -29,7 +29,7 @@ struct APIRoute: Sendable {
 
 extension CommunityAPI {
     /// Every endpoint.
-    static let routes: [APIRoute] = personRoutes + keyGroupRoutes + ledgerRoutes
+    static let routes: [APIRoute] = personRoutes + keyGroupRoutes + ledgerRoutes + staffRoutes
 
     /// Persons, visits, tracing, jurisdictions, reports, audit.
     static let personRoutes: [APIRoute] = [
