@@ -103,6 +103,7 @@ let package = Package(
             dependencies: [
                 "VigilLedger",
                 "VigilSurveillance",
+                "VigilCommunity",
                 "VigilStore",
                 "VigilServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

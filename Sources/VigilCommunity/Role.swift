@@ -19,6 +19,10 @@ public enum Role: String, Sendable, Hashable, Codable, CaseIterable, CustomStrin
     case checkpoint
     /// Reads the audit log, and no personal data.
     case auditor
+    /// A volunteer: sees and works the tasks offered to them (their jurisdiction is their area).
+    case volunteer
+    /// A resident: orders goods for their own household (their jurisdiction is the household).
+    case resident
 
     public var description: String { rawValue }
 }
@@ -47,6 +51,26 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable {
     case reportCases = "ledger.report"
     /// Vote on (or, as a supervisor, veto) the chain's open proposals on behalf of the node.
     case voteLedger = "ledger.vote"
+    /// Read items, stock, days of cover, requests and allocations.
+    case readSupplies = "supplies.read"
+    /// Record stock movements and needs; file supply requests.
+    case writeSupplies = "supplies.write"
+    /// Decide requests, allocate shipments and depot stock, plan transfers between communities.
+    case allocateSupplies = "supplies.allocate"
+    /// Read the volunteer registry and tasks.
+    case readVolunteers = "volunteers.read"
+    /// Keep the volunteer registry, create tasks and dispatch them.
+    case manageVolunteers = "volunteers.manage"
+    /// Work one's own tasks: accept, decline, check in, finish (volunteers).
+    case workTasks = "tasks.work"
+    /// Read resident orders.
+    case readOrders = "orders.read"
+    /// Place resident orders (a resident for their household, staff on behalf of a resident).
+    case placeOrders = "orders.write"
+    /// Read emergency plans and their activations.
+    case readPlans = "plans.read"
+    /// Keep emergency plans and run their evaluation.
+    case managePlans = "plans.manage"
 }
 
 /// Access by role **and** jurisdiction (DESIGN §4): a role grants permissions; a permission is
@@ -56,16 +80,22 @@ public struct AccessPolicy: Sendable {
     /// The permissions of each role.
     public static let grants: [Role: Set<Permission>] = [
         .admin: Set(Permission.allCases).subtracting([.readAudit]),
-        .cdc: [.readPersons, .trace, .readCases, .classifyCases, .readReports, .approveReports, .readReferrals, .voteLedger],
+        .cdc: [
+            .readPersons, .trace, .readCases, .classifyCases, .readReports, .approveReports, .readReferrals, .voteLedger, .readSupplies,
+            .allocateSupplies, .readVolunteers, .readPlans, .managePlans,
+        ],
         .community: [
             .readPersons, .writePersons, .importPersons, .mergePersons, .recordVisits, .trace, .readCases, .writeCases,
-            .readReports, .submitReports, .approveReports, .readReferrals, .importSignals, .voteLedger,
+            .readReports, .submitReports, .approveReports, .readReferrals, .importSignals, .voteLedger, .readSupplies, .writeSupplies,
+            .readVolunteers, .manageVolunteers, .readOrders, .placeOrders, .readPlans,
         ],
         .grid: [.readPersons, .writePersons, .readCases, .readReports],
         .clinician: [.readPersons, .readCases, .writeCases, .readReferrals, .writeReferrals, .reportCases, .voteLedger],
         .hospital: [.readPersons, .readCases, .classifyCases, .readReferrals, .admitReferrals, .reportCases, .voteLedger],
         .checkpoint: [.recordVisits],
         .auditor: [.readAudit],
+        .volunteer: [.workTasks],
+        .resident: [.placeOrders, .readOrders],
     ]
 
     /// Whether `role` has `permission` at all.

@@ -667,6 +667,14 @@ public struct CommunityStoreConformance<Store: CommunityStore>: Sendable {
             let risk = tracer.riskIntervals(caseVisits: caseVisits, now: now, openVisitDuration: open)
             let (read, rowsRead) = try await store.visits(inRiskIntervals: risk, openDuration: open)
             let setting = "look-back \(days) d, linger \(linger) s, open \(open) s"
+            // The batched read answers each query as the single one does, in order, including a
+            // place nobody visited and a repeated query.
+            var queries = risk.keys.sorted().flatMap { place in risk[place]!.map { VisitQuery(place: place, range: $0) } }
+            queries += [VisitQuery(place: try PlaceID("nowhere"), range: start...now)] + queries.prefix(1)
+            var single: [[Visit]] = []
+            for query in queries { single.append(try await store.visits(at: query.place, overlapping: query.range, openDuration: open)) }
+            try expect(try await store.visits(at: queries, openDuration: open) == single, "\(setting): the batched read equals the single reads")
+            try expect(try await store.visits(at: [], openDuration: open).isEmpty, "no queries, no answers")
             severalIntervals = severalIntervals || risk.values.contains { $0.count > 1 }
             readTwice = readTwice || rowsRead > read.count
             try expect(rowsRead >= read.count && read.count < whole.count, "\(setting): fewer visits than the whole window")

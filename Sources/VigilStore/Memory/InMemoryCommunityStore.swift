@@ -175,6 +175,10 @@ public final class InMemoryCommunityStore: CommunityStore {
         state.withLock { Self.overlapping($0.visitsByPlace[place] ?? [], range, openDuration) }
     }
 
+    public func visits(at queries: [VisitQuery], openDuration: Int64) async throws -> [[Visit]] {
+        state.withLock { state in queries.map { Self.overlapping(state.visitsByPlace[$0.place] ?? [], $0.range, openDuration) } }
+    }
+
     static func overlapping(_ visits: [StoredVisit], _ range: ClosedRange<Int64>, _ openDuration: Int64) -> [Visit] {
         visits.filter { stored in
             stored.visit.timeIn <= range.upperBound && CommunityRules.end(of: stored.visit, openDuration: openDuration) >= range.lowerBound

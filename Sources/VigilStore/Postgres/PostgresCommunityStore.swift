@@ -426,6 +426,53 @@ public struct PostgresCommunityStore: CommunityStore {
         }
     }
 
+    /// Two statements in one snapshot: the longest stays of the places, then every query as one
+    /// `unnest ... WITH ORDINALITY` joined laterally to the `(place, time_in)` index range.
+    public func visits(at queries: [VisitQuery], openDuration: Int64) async throws -> [[Visit]] {
+        guard !queries.isEmpty else { return [] }
+        let open = max(0, openDuration)
+        let places = Array(Set(queries.map(\.place.rawValue))).sorted()
+        return try await snapshot { conn, logger in
+            var longest: [String: Int64] = [:]
+            for try await (place, value) in try await conn.query(
+                "SELECT place, longest FROM \(unescaped: self.s).visit_stay WHERE place = ANY(\(places)::text[])", logger: logger
+            ).decode((String, Int64).self) {
+                longest[place] = value
+            }
+            // Places never visited have no stay and no visits: they are not asked.
+            let asked = queries.indices.filter { longest[queries[$0].place.rawValue] != nil }
+            var answers = [[Visit]](repeating: [], count: queries.count)
+            guard !asked.isEmpty else { return answers }
+            let ordinals = asked.map { Int64($0) }
+            let keys = asked.map { queries[$0].place.rawValue }
+            let lowers = asked.map { queries[$0].range.lowerBound }
+            let uppers = asked.map { queries[$0].range.upperBound }
+            let earliest = asked.map {
+                CommunityRules.earliestTimeIn(lower: queries[$0].range.lowerBound, longestStay: longest[queries[$0].place.rawValue]!, openDuration: open)
+            }
+            let rows = try await conn.query(
+                """
+                SELECT q.ord, v.person, v.place, v.checkpoint, v.time_in, v.time_out
+                FROM unnest(\(ordinals)::bigint[], \(keys)::text[], \(earliest)::bigint[], \(uppers)::bigint[], \(lowers)::bigint[])
+                    AS q(ord, place, earliest, upper, lower)
+                CROSS JOIN LATERAL (
+                    SELECT person, place, checkpoint, time_in, time_out, id FROM \(unescaped: self.s).visit
+                    WHERE place = q.place AND time_in BETWEEN q.earliest AND q.upper AND coalesce(time_out, time_in + \(open)) >= q.lower
+                ) v
+                ORDER BY q.ord, v.time_in, v.id
+                """, logger: logger)
+            for try await (ord, person, place, checkpoint, timeIn, timeOut) in rows.decode((Int64, String, String, String?, Int64, Int64?).self) {
+                do {
+                    answers[Int(ord)].append(
+                        try Visit(person: person, place: try PlaceID(place), checkpoint: checkpoint, timeIn: timeIn, timeOut: timeOut))
+                } catch {
+                    throw StoreError(.corrupt, "a stored visit fails validation")
+                }
+            }
+            return answers
+        }
+    }
+
     /// Visits of one person or place overlapping `range`: a range of the `(column, time_in)` index
     /// from the earliest possible start to the range's end, filtered on the end.
     func overlapping(

@@ -70,6 +70,11 @@ public protocol CommunityStore: Sendable {
     /// `openDuration` seconds), by time in.
     func visits(at place: PlaceID, overlapping range: ClosedRange<Int64>, openDuration: Int64) async throws -> [Visit]
 
+    /// Many ``visits(at:overlapping:openDuration:)`` in one transaction and as few round trips
+    /// as the backend allows (a trace asks one per merged risk interval): one list per query, in
+    /// the order of `queries`, each as that method answers it.
+    func visits(at queries: [VisitQuery], openDuration: Int64) async throws -> [[Visit]]
+
     // MARK: Lifecycle records
 
     /// Stores a new record; it gets version 1.
@@ -145,24 +150,35 @@ extension CommunityStore {
     /// - Returns: the visits, by place and then as each query orders them, and the rows the
     ///   queries returned (duplicates included), for benchmarks.
     public func visits(inRiskIntervals risk: [PlaceID: [ClosedRange<Int64>]], openDuration: Int64) async throws -> (visits: [Visit], rowsRead: Int) {
+        var queries: [VisitQuery] = []
+        for place in risk.keys.sorted() {
+            queries += risk[place]!.sorted(by: { $0.lowerBound < $1.lowerBound }).map { VisitQuery(place: place, range: $0) }
+        }
+        let answers = try await visits(at: queries, openDuration: openDuration)
         var visits: [Visit] = []
         var rowsRead = 0
-        for place in risk.keys.sorted() {
-            var previousEnd: Int64?
-            for interval in risk[place]!.sorted(by: { $0.lowerBound < $1.lowerBound }) {
-                let found = try await self.visits(at: place, overlapping: interval, openDuration: openDuration)
-                rowsRead += found.count
-                if let previousEnd {
-                    // A visit that started by the previous interval's end and reaches this one
-                    // overlaps the previous interval too: it was returned there.
-                    visits += found.lazy.filter { $0.timeIn > previousEnd }
-                } else {
-                    visits += found
-                }
-                previousEnd = interval.upperBound
+        for (i, found) in answers.enumerated() {
+            rowsRead += found.count
+            if i > 0, queries[i - 1].place == queries[i].place {
+                // A visit that started by the previous interval's end and reaches this one
+                // overlaps the previous interval too: it was returned there.
+                let previousEnd = queries[i - 1].range.upperBound
+                visits += found.lazy.filter { $0.timeIn > previousEnd }
+            } else {
+                visits += found
             }
         }
         return (visits, rowsRead)
+    }
+}
+
+/// One place and time range of ``CommunityStore/visits(at:openDuration:)``.
+public struct VisitQuery: Sendable, Hashable {
+    public var place: PlaceID
+    public var range: ClosedRange<Int64>
+    public init(place: PlaceID, range: ClosedRange<Int64>) {
+        self.place = place
+        self.range = range
     }
 }
 

@@ -161,7 +161,11 @@ public struct SQLiteCommunityStore: CommunityStore {
                     INSERT INTO person (id, national_id, name, sex, birth_date, phone, address, household, vulnerabilities, grp,
                     version, \(Self.scopeColumns)) VALUES (?, \(Array(repeating: "?", count: 10 + CommunityRules.levels).joined(separator: ", ")))
                     """)
-            for (i, person) in persons.enumerated() {
+            // The table is clustered by id (WITHOUT ROWID) and so is every scope index within a
+            // scope: inserting in id order walks each B-tree forward once instead of landing on
+            // a random page per row.
+            for i in persons.indices.sorted(by: { persons[$0].id.rawValue < persons[$1].id.rawValue }) {
+                let person = persons[i]
                 let c = CommunityRules.PersonColumns(person)
                 do {
                     try statement.execute(arguments: [c.id] + Self.arguments(c))
@@ -359,6 +363,19 @@ public struct SQLiteCommunityStore: CommunityStore {
         }
     }
 
+    public func visits(at queries: [VisitQuery], openDuration: Int64) async throws -> [[Visit]] {
+        guard !queries.isEmpty else { return [] }
+        return try await read { db in
+            let stay = try db.cachedStatement(sql: "SELECT longest FROM visit_stay WHERE place = ?")
+            var longest: [PlaceID: Int64?] = [:]
+            return try queries.map { query in
+                if longest[query.place] == nil { longest[query.place] = .some(try Int64.fetchOne(stay, arguments: [query.place.rawValue])) }
+                guard let bound = longest[query.place]! else { return [] }
+                return try Self.overlapping(db, column: "place", key: query.place.rawValue, query.range, longest: bound, openDuration: openDuration)
+            }
+        }
+    }
+
     /// Visits of one person or place overlapping `range`: a range of the `(column, time_in)` index
     /// from the earliest possible start to the range's end, filtered on the end.
     static func overlapping(
@@ -366,15 +383,13 @@ public struct SQLiteCommunityStore: CommunityStore {
     ) throws -> [Visit] {
         let open = max(0, openDuration)
         let earliest = CommunityRules.earliestTimeIn(lower: range.lowerBound, longestStay: longest, openDuration: open)
-        return try Row.fetchAll(
-            db,
+        let statement = try db.cachedStatement(
             sql: """
                 SELECT person, place, checkpoint, time_in, time_out FROM visit
                 WHERE \(column) = ? AND time_in BETWEEN ? AND ? AND coalesce(time_out, time_in + ?) >= ?
                 ORDER BY time_in, id
-                """,
-            arguments: [key, earliest, range.upperBound, open, range.lowerBound]
-        ).map(visit)
+                """)
+        return try Row.fetchAll(statement, arguments: [key, earliest, range.upperBound, open, range.lowerBound]).map(visit)
     }
 
     // MARK: Lifecycle records
