@@ -1,5 +1,5 @@
 /// The identifier of an emergency plan: 1 to 64 of `a-z A-Z 0-9 - _ .`.
-public struct EmergencyPlanID: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct EmergencyPlanID: TextIdentifier {
     /// The id as text.
     public let rawValue: String
 
@@ -8,19 +8,11 @@ public struct EmergencyPlanID: Sendable, Hashable, Comparable, Codable, CustomSt
         self.rawValue = try Identifier.validated(rawValue, field: "id")
     }
 
-    public var description: String { rawValue }
-
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-
+    /// A value that is not a string is refused naming the field `id`.
     public init(from decoder: any Decoder) throws {
         guard let text = try? decoder.singleValueContainer().decode(String.self) else {
             throw CommunityError(.invalidField, "an id is a string", field: "id")
         }
         try self.init(text)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
     }
 }

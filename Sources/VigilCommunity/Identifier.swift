@@ -18,3 +18,28 @@ enum Identifier {
         return text
     }
 }
+
+/// An identifier that is checked text (``PersonID``, ``StaffID``, ``VolunteerID``, ...): each
+/// type checks its text in `init(_:)` and names the field its errors report; comparison, text,
+/// and the JSON form (a string, checked again when decoded) are the same for all.
+public protocol TextIdentifier: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    /// The id as text.
+    var rawValue: String { get }
+    /// - Throws: ``CommunityError/Code/invalidField`` for text that breaks the type's rule.
+    init(_ rawValue: String) throws
+}
+
+extension TextIdentifier {
+    public var description: String { rawValue }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}

@@ -1,24 +1,11 @@
 /// The identifier of a computed allocation or transfer plan (``SupplyAllocation``,
 /// ``SupplyTransferPlan``): 1 to 64 of `a-z A-Z 0-9 - _ .`, chosen by the caller.
-public struct SupplyAllocationID: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct SupplyAllocationID: TextIdentifier {
     /// The id as text.
     public let rawValue: String
 
     /// - Throws: ``CommunityError/Code/invalidField`` (field `id`) for text that breaks the id rule.
     public init(_ rawValue: String) throws {
         self.rawValue = try Identifier.validated(rawValue, field: "id")
-    }
-
-    public var description: String { rawValue }
-
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
     }
 }

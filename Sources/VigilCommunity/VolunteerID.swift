@@ -1,23 +1,10 @@
 /// The identifier of a volunteer (`v.0412`): 1 to 64 of `a-z A-Z 0-9 - _ .`.
-public struct VolunteerID: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct VolunteerID: TextIdentifier {
     /// The id as text.
     public let rawValue: String
 
     /// - Throws: ``CommunityError/Code/invalidField`` (field `volunteer`) for text that breaks the id rule.
     public init(_ rawValue: String) throws {
         self.rawValue = try Identifier.validated(rawValue, field: "volunteer")
-    }
-
-    public var description: String { rawValue }
-
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
     }
 }

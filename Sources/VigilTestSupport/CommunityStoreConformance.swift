@@ -745,6 +745,26 @@ public struct CommunityStoreConformance<Store: CommunityStore>: Sendable {
             try await store.updateRecords([RecordUpdate(admitted, expectedVersion: 2), RecordUpdate(admitted, expectedVersion: 2)])
         }
         try expect(try await store.record(.referral, id: "case-1")?.version == 2, "the refused batch wrote nothing")
+
+        // New records in the same transaction as the changes they come with.
+        var admittedAgain = admitted
+        admittedAgain.body = [3]
+        let fresh = Self.record("allocation-1", kind: .referral, body: [9])
+        try await expectError(.conflict, "a new record that exists") {
+            try await store.updateRecords([.insert(fresh), RecordUpdate(admittedAgain, expectedVersion: 2), .insert(Self.record("hospital-1", kind: .hospitalCapacity))])
+        }
+        try expect(try await store.record(.referral, id: "allocation-1") == nil, "the refused batch inserted nothing")
+        try expect(try await store.record(.referral, id: "case-1")?.version == 2, "the refused batch changed nothing")
+        try await expectError(.conflict, "a stale version beside a new record") {
+            try await store.updateRecords([.insert(fresh), RecordUpdate(admittedAgain, expectedVersion: 1)])
+        }
+        try expect(try await store.record(.referral, id: "allocation-1") == nil, "the refused batch inserted nothing")
+        var freshChanged = fresh
+        freshChanged.body = [10]
+        let written = try await store.updateRecords([.insert(fresh), RecordUpdate(admittedAgain, expectedVersion: 2), RecordUpdate(freshChanged, expectedVersion: 1)])
+        try expect(written.map(\.version) == [1, 3, 2], "inserted at 1, then changed in the same batch")
+        try expect(try await store.record(.referral, id: "allocation-1") == StoredRecord(draft: freshChanged, version: 2), "the new record is stored")
+        try expect(try await store.record(.referral, id: "case-1")?.draft.body == [3], "the change beside it is stored")
     }
 
     func recordsListByScopeAndPerson() async throws {

@@ -29,7 +29,7 @@ struct APIRoute: Sendable {
 
 extension CommunityAPI {
     /// Every endpoint.
-    static let routes: [APIRoute] = personRoutes + keyGroupRoutes + ledgerRoutes + staffRoutes
+    static let routes: [APIRoute] = personRoutes + keyGroupRoutes + ledgerRoutes + staffRoutes + supplyRoutes + volunteerRoutes + planRoutes
 
     /// Persons, visits, tracing, jurisdictions, reports, audit.
     static let personRoutes: [APIRoute] = [

@@ -212,8 +212,13 @@ public final class InMemoryCommunityStore: CommunityStore {
             for update in updates {
                 let record = update.record
                 guard let current = versions[record.kind]?[record.id] ?? state.records[record.kind]?[record.id]?.version else {
+                    if update.expectedVersion == 0 {
+                        versions[record.kind, default: [:]][record.id] = 1
+                        continue
+                    }
                     throw StoreError(.notFound, "no \(record.kind) record with that id is stored")
                 }
+                if update.expectedVersion == 0 { throw StoreError(.conflict, "a \(record.kind) record with that id is stored") }
                 guard current == update.expectedVersion else {
                     throw CommunityRules.versionConflict("the record", expected: update.expectedVersion, stored: current)
                 }
@@ -221,7 +226,7 @@ public final class InMemoryCommunityStore: CommunityStore {
             }
             return updates.map { update in
                 let stored = StoredRecord(draft: update.record, version: update.expectedVersion + 1)
-                state.records[update.record.kind]?[update.record.id] = stored
+                state.records[update.record.kind, default: [:]][update.record.id] = stored
                 return stored
             }
         }

@@ -544,6 +544,20 @@ public struct PostgresCommunityStore: CommunityStore {
             for update in updates {
                 let record = update.record
                 let expectedVersion = update.expectedVersion
+                if expectedVersion == 0 {
+                    let rows = try await conn.query(
+                        """
+                        INSERT INTO \(unescaped: self.s).lifecycle_record (kind, id, jurisdiction, person, version, body, time)
+                        VALUES (\(record.kind.rawValue), \(record.id), \(record.jurisdiction.description), \(record.person), 1,
+                            \(ByteBuffer(bytes: record.body)), \(record.time))
+                        ON CONFLICT (kind, id) DO NOTHING RETURNING 1
+                        """, logger: logger)
+                    var inserted = false
+                    for try await _ in rows { inserted = true }
+                    guard inserted else { throw StoreError(.conflict, "a \(record.kind) record with that id is stored") }
+                    written.append(StoredRecord(draft: record, version: 1))
+                    continue
+                }
                 var stored: Int?
                 for try await version in try await conn.query(
                     """

@@ -86,8 +86,11 @@ public protocol CommunityStore: Sendable {
     func updateRecord(_ record: RecordDraft, expectedVersion: Int) async throws -> StoredRecord
 
     /// Several ``updateRecord(_:expectedVersion:)`` in one transaction: all are written or none
-    /// (a referral's admission and the hospital's occupied beds).
-    /// - Throws: the first failure's ``StoreError``; nothing is written then.
+    /// (a referral's admission and the hospital's occupied beds). An update expecting version 0
+    /// inserts a record that must not exist yet (it gets version 1), so new records can be
+    /// written together with the changes they come with (an allocation and the stocks it moves).
+    /// - Throws: the first failure's ``StoreError``: ``StoreError/Code/conflict`` for another
+    ///   version or an existing record expected new; nothing is written then.
     func updateRecords(_ updates: [RecordUpdate]) async throws -> [StoredRecord]
 
     /// The record of `kind` with `id`, or nil.
@@ -304,12 +307,16 @@ public struct RecordPage: Sendable, Hashable {
 /// A record to write if the stored one is at `expectedVersion`.
 public struct RecordUpdate: Sendable, Hashable {
     public var record: RecordDraft
+    /// The stored version the change was computed from; 0 for a record that must be new.
     public var expectedVersion: Int
 
     public init(_ record: RecordDraft, expectedVersion: Int) {
         self.record = record
         self.expectedVersion = expectedVersion
     }
+
+    /// A record to insert in the same transaction.
+    public static func insert(_ record: RecordDraft) -> RecordUpdate { RecordUpdate(record, expectedVersion: 0) }
 }
 
 /// A user of the API: the role and jurisdiction their tokens carry.

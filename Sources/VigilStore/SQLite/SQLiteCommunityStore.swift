@@ -444,6 +444,16 @@ public struct SQLiteCommunityStore: CommunityStore {
             try updates.map { update in
                 let record = update.record
                 let expectedVersion = update.expectedVersion
+                if expectedVersion == 0 {
+                    do {
+                        try db.execute(
+                            sql: "INSERT INTO lifecycle_record (\(Self.recordColumns)) VALUES (?, ?, ?, ?, 1, ?, ?)",
+                            arguments: [record.kind.rawValue, record.id, record.jurisdiction.description, record.person, Data(record.body), record.time])
+                    } catch let error as DatabaseError where Self.isUniqueViolation(error) {
+                        throw StoreError(.conflict, "a \(record.kind) record with that id is stored", cause: error)
+                    }
+                    return StoredRecord(draft: record, version: 1)
+                }
                 guard
                     let stored = try Int.fetchOne(
                         db, sql: "SELECT version FROM lifecycle_record WHERE kind = ? AND id = ?", arguments: [record.kind.rawValue, record.id])
