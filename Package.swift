@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         .target(
@@ -46,6 +47,16 @@ let package = Package(
         .target(
             name: "VigilCommunity",
             dependencies: ["VigilSurveillance"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "VigilCodes",
+            dependencies: [
+                "VigilCommunity",
+                "VigilSurveillance",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -74,8 +85,10 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 "VigilCommunity",
+                "VigilCodes",
             ],
             swiftSettings: strictSettings
         ),
@@ -104,6 +117,7 @@ let package = Package(
                 "VigilLedger",
                 "VigilSurveillance",
                 "VigilCommunity",
+                "VigilCodes",
                 "VigilStore",
                 "VigilServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -144,8 +158,12 @@ let package = Package(
         .testTarget(
             name: "VigilServerTests",
             dependencies: [
-                "VigilLedger", "VigilCommunity", "VigilSurveillance", "VigilStore", "VigilServer", "VigilTestSupport",
+                "VigilLedger", "VigilCommunity", "VigilSurveillance", "VigilStore", "VigilServer", "VigilTestSupport", "VigilCodes",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -157,6 +175,12 @@ let package = Package(
         .testTarget(
             name: "VigilCommunityTests",
             dependencies: ["VigilCommunity", "VigilSurveillance"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VigilCodesTests",
+            dependencies: ["VigilCodes", "VigilCommunity", "VigilSurveillance", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -71,6 +71,12 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable {
     case readPlans = "plans.read"
     /// Keep emergency plans and run their evaluation.
     case managePlans = "plans.manage"
+    /// Get a person's health code (a resident for their household, staff for their jurisdiction).
+    case issueCodes = "codes.issue"
+    /// Scan health codes at a checkpoint (verify and record the visit).
+    case scanCodes = "codes.scan"
+    /// Flag high-risk places, publish the region's code key, rebuild the colour directory.
+    case manageCodes = "codes.manage"
 }
 
 /// Access by role **and** jurisdiction (DESIGN §4): a role grants permissions; a permission is
@@ -82,20 +88,20 @@ public struct AccessPolicy: Sendable {
         .admin: Set(Permission.allCases).subtracting([.readAudit]),
         .cdc: [
             .readPersons, .trace, .readCases, .classifyCases, .readReports, .approveReports, .readReferrals, .voteLedger, .readSupplies,
-            .allocateSupplies, .readVolunteers, .readPlans, .managePlans,
+            .allocateSupplies, .readVolunteers, .readPlans, .managePlans, .manageCodes,
         ],
         .community: [
             .readPersons, .writePersons, .importPersons, .mergePersons, .recordVisits, .trace, .readCases, .writeCases,
             .readReports, .submitReports, .approveReports, .readReferrals, .importSignals, .voteLedger, .readSupplies, .writeSupplies,
-            .readVolunteers, .manageVolunteers, .readOrders, .placeOrders, .readPlans,
+            .readVolunteers, .manageVolunteers, .readOrders, .placeOrders, .readPlans, .issueCodes, .scanCodes, .manageCodes,
         ],
-        .grid: [.readPersons, .writePersons, .readCases, .readReports],
+        .grid: [.readPersons, .writePersons, .readCases, .readReports, .issueCodes],
         .clinician: [.readPersons, .readCases, .writeCases, .readReferrals, .writeReferrals, .reportCases, .voteLedger],
         .hospital: [.readPersons, .readCases, .classifyCases, .readReferrals, .admitReferrals, .reportCases, .voteLedger],
-        .checkpoint: [.recordVisits],
+        .checkpoint: [.recordVisits, .scanCodes],
         .auditor: [.readAudit],
         .volunteer: [.workTasks],
-        .resident: [.placeOrders, .readOrders],
+        .resident: [.placeOrders, .readOrders, .issueCodes],
     ]
 
     /// Whether `role` has `permission` at all.

@@ -22,6 +22,17 @@ public struct ChainSummary: Codable, Hashable, Sendable {
         public var relayedFrom: String?
     }
 
+    /// A broadcast order; a recipient's receipt is its cosignature of a checkpoint covering it.
+    public struct OrderSummary: Codable, Hashable, Sendable {
+        public var id: String
+        public var index: Int
+        public var author: String
+        public var time: Int64
+        public var text: String
+        public var recipients: [String]
+        public var receipts: [String]
+    }
+
     public var origin: String
     /// Entries covered by the final checkpoint, genesis included.
     public var size: Int
@@ -29,6 +40,8 @@ public struct ChainSummary: Codable, Hashable, Sendable {
     public var stage: String
     public var members: [MemberSummary]
     public var proposals: [ProposalSummary]
+    /// Broadcast orders, oldest first.
+    public var orders: [OrderSummary]
     /// Members against whom equivocation evidence is on the chain.
     public var equivocators: [String]
 
@@ -48,6 +61,11 @@ public struct ChainSummary: Codable, Hashable, Sendable {
                 status: proposal.status.name, approvers: proposal.approvers,
                 rejecters: proposal.votes.filter { !$0.value.approve }.map(\.key).sorted(), vetoedBy: vetoedBy,
                 relayedFrom: proposal.relayedFrom)
+        }
+        orders = state.orders.map {
+            OrderSummary(
+                id: $0.id.hex, index: $0.index, author: $0.author, time: $0.time, text: $0.text, recipients: $0.recipients,
+                receipts: $0.receipts.sorted())
         }
         equivocators = Array(Set(state.equivocations.map(\.offender))).sorted()
     }

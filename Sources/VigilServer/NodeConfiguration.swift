@@ -63,6 +63,34 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
         }
     }
 
+    /// Health codes (docs/codes.md): the node issues codes for the persons of `region` and
+    /// checks scanned codes against its trust list.
+    public struct Codes: Codable, Hashable, Sendable {
+        /// The jurisdiction path whose codes this node signs, e.g. `sz/ft`.
+        public var region: String
+        /// Which derived signing key to use (raise it to rotate the key). Default 1.
+        public var keyEpoch: Int?
+        /// Seconds a code is valid, 1-86400. Default 300.
+        public var lifetimeSeconds: Int?
+        /// A JWKS of other regions' keys (`vigil code trust-list` writes one).
+        public var trustListFile: String?
+        /// Colour rules as JSON (docs/codes.md); default the standard rules.
+        public var rulesFile: String?
+        /// Seconds between rebuilds of the colour directory. Default 60.
+        public var refreshSeconds: Int?
+        /// Health-code requests in progress at most; more are answered 503 at once. Default 256.
+        public var admissionLimit: Int?
+        /// Scans and audit events held for writing at most. Default 100000.
+        public var queueCapacity: Int?
+        /// The local time zone's offset from UTC in seconds. Default 28800 (China Standard Time).
+        public var utcOffsetSeconds: Int?
+
+        public init(region: String, trustListFile: String? = nil) {
+            self.region = region
+            self.trustListFile = trustListFile
+        }
+    }
+
     public var name: String
     public var keyFile: String
     public var http: HTTP
@@ -72,11 +100,12 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
     public var tickMilliseconds: Int
     public var maxMessageBytes: Int
     public var sendTimeoutMilliseconds: Int
+    public var codes: Codes?
 
     public init(
         name: String, keyFile: String? = nil, http: HTTP = HTTP(), store: String? = nil, chains: [Chain],
         witnessFor: [WitnessedLog] = [], tickMilliseconds: Int = 200, maxMessageBytes: Int = MessageEnvelope.defaultMaxBytes,
-        sendTimeoutMilliseconds: Int = 3000
+        sendTimeoutMilliseconds: Int = 3000, codes: Codes? = nil
     ) {
         self.name = name
         self.keyFile = keyFile ?? "\(name).key"
@@ -87,10 +116,11 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
         self.tickMilliseconds = tickMilliseconds
         self.maxMessageBytes = maxMessageBytes
         self.sendTimeoutMilliseconds = sendTimeoutMilliseconds
+        self.codes = codes
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, keyFile, http, store, chains, witnessFor, tickMilliseconds, maxMessageBytes, sendTimeoutMilliseconds
+        case name, keyFile, http, store, chains, witnessFor, tickMilliseconds, maxMessageBytes, sendTimeoutMilliseconds, codes
     }
 
     struct AnyKey: CodingKey {
@@ -115,7 +145,8 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
             witnessFor: try c.decodeIfPresent([WitnessedLog].self, forKey: .witnessFor) ?? [],
             tickMilliseconds: try c.decodeIfPresent(Int.self, forKey: .tickMilliseconds) ?? 200,
             maxMessageBytes: try c.decodeIfPresent(Int.self, forKey: .maxMessageBytes) ?? MessageEnvelope.defaultMaxBytes,
-            sendTimeoutMilliseconds: try c.decodeIfPresent(Int.self, forKey: .sendTimeoutMilliseconds) ?? 3000)
+            sendTimeoutMilliseconds: try c.decodeIfPresent(Int.self, forKey: .sendTimeoutMilliseconds) ?? 3000,
+            codes: try c.decodeIfPresent(Codes.self, forKey: .codes))
     }
 
     /// The configuration as written to a file (pretty, sorted keys).
@@ -229,10 +260,12 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
             }
             witnessed[log.origin, default: []] += keys
         }
-        return NodeSetup(
+        var setup = NodeSetup(
             name: name, key: key, host: http.host, port: http.port, store: store, chains: loaded, witnessFor: witnessed,
             tickInterval: .milliseconds(tickMilliseconds), maxMessageBytes: maxMessageBytes,
             sendTimeout: .milliseconds(sendTimeoutMilliseconds))
+        if let codes { setup.codes = try codes.resolve(nodeKey: key, relativeTo: directory) }
+        return setup
     }
 
     /// The bytes of an even-length hex string, or nil.
@@ -274,6 +307,8 @@ public struct NodeSetup: Sendable {
     public var tickInterval: Duration
     public var maxMessageBytes: Int
     public var sendTimeout: Duration
+    /// Health codes, when configured.
+    public var codes: CodeSettings?
 
     public init(
         name: String, key: SignerKey, host: String = "127.0.0.1", port: Int = 0, store: StoreLocation = .memory,

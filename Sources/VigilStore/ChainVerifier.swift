@@ -70,6 +70,8 @@ public struct ChainVerification: Sendable {
     public var entriesByKind: [EntryKind: Int] = [:]
     /// Entries that replayed through ``ChainState/apply(_:)`` (the genesis included).
     public var entriesReplayed = 0
+    /// The health-code keys the replayed chain accepted (its trust list, DESIGN §6).
+    public var codeKeys: [CodeKey] = []
     /// What failed, in the order found; at most ``ChainVerifier/maxProblems``.
     public var problems: [Problem] = []
     /// Problems found beyond ``problems``.
@@ -247,6 +249,7 @@ public struct ChainVerifier: Sendable {
 
         report.entriesByKind = pass.kinds
         report.entriesReplayed = pass.state?.size ?? 0
+        report.codeKeys = pass.state.map { $0.codeKeys.values.sorted { $0.kid < $1.kid } } ?? []
         report.checkpointsChecked = pass.checkpointsChecked
         report.cosigners = pass.cosigners
         for problem in try await source.selfCheck() { report.add(problem) }

@@ -10,6 +10,7 @@ struct Vigil: AsyncParsableCommand {
         subcommands: [
             Demo.self, Keygen.self, Sign.self, Verify.self, ChainCommand.self, Detect.self, Rt.self, Bench.self, ServeCommand.self,
             NetworkCommand.self, UserCommand.self, TokenCommand.self, ImportCommand.self, ExportCommand.self, RetentionCommand.self,
+            CodeCommand.self,
         ]
     )
 

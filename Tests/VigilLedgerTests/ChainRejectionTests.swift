@@ -1225,3 +1225,94 @@ extension ChainRejectionTests {
     }
 }
 }
+
+// MARK: Health-code keys
+
+@Suite struct CodeKeyTests {
+    private static func keyData(_ kid: String, region: String = "sz/ft", seed: UInt8, nbf: Int64 = 1_700_000_000, exp: Int64 = 1_900_000_000) -> JSONValue {
+        .object([
+            "region": .string(region), "kid": .string(kid), "x": .string(Base64URL.encode([UInt8](repeating: seed, count: 32))),
+            "nbf": .number(Double(nbf)), "exp": .number(Double(exp)),
+        ])
+    }
+
+    @Test func anAcceptedCodeKeyIsInTheTrustListAndMayOnlyBeShortened() throws {
+        var chain = try makeChain()
+        let before = chain.state.digest
+        let id = try chain.propose(.codeKey, by: "B", data: Self.keyData("ft-2026", seed: 7))
+        try chain.vote(id, by: "A")
+        #expect(chain.state.codeKeys.isEmpty, "2 of 3 eligible voters are needed")
+        try chain.vote(id, by: "C")
+        let key = try #require(chain.state.codeKeys["ft-2026"])
+        #expect(key.region == "sz/ft" && key.publicKey == [UInt8](repeating: 7, count: 32) && key.notAfter == 1_900_000_000)
+        #expect(chain.state.digest != before)
+
+        // Retiring it early is allowed; extending it, moving it or re-keying it is not.
+        try expectRefused(
+            .proposal, by: "B", body: proposalBody(.codeKey, Self.keyData("ft-2026", seed: 7, exp: 2_000_000_000)),
+            on: &chain, .rejectedEntry, because: "may only shorten")
+        try expectRefused(
+            .proposal, by: "B", body: proposalBody(.codeKey, Self.keyData("ft-2026", region: "sz/lh", seed: 7)),
+            on: &chain, .rejectedEntry, because: "may only shorten")
+        try expectRefused(
+            .proposal, by: "B", body: proposalBody(.codeKey, Self.keyData("ft-2026", seed: 8)), on: &chain, .rejectedEntry, because: "may only shorten")
+        try expectRefused(
+            .proposal, by: "B", body: proposalBody(.codeKey, Self.keyData("ft-other", seed: 7)), on: &chain, .rejectedEntry,
+            because: "already accepted as code key ft-2026")
+        let retire = try chain.propose(.codeKey, by: "C", data: Self.keyData("ft-2026", seed: 7, exp: 1_800_000_000))
+        try chain.vote(retire, by: "A")
+        try chain.vote(retire, by: "B")
+        #expect(chain.state.codeKeys["ft-2026"]?.notAfter == 1_800_000_000)
+    }
+
+    @Test func twoPendingKeysForOneKidCannotBothBeAccepted() throws {
+        var chain = try makeChain()
+        let first = try chain.propose(.codeKey, by: "B", data: Self.keyData("ft-2026", seed: 1))
+        let second = try chain.propose(.codeKey, by: "C", data: Self.keyData("ft-2026", seed: 2))
+        try chain.vote(first, by: "A")
+        try chain.vote(first, by: "C")
+        try chain.vote(second, by: "A")
+        try chain.vote(second, by: "B")
+        #expect(chain.state.codeKeys["ft-2026"]?.publicKey == [UInt8](repeating: 1, count: 32))
+        #expect(chain.state.proposals[second]?.status.name == "rejected")
+    }
+
+    @Test func malformedCodeKeysAreRefused() throws {
+        var chain = try makeChain()
+        let good = Self.keyData("k1", seed: 3)
+        guard case .object(let fields) = good else { return }
+        let cases: [(String, JSONValue, String)] = [
+            ("short key", .string(Base64URL.encode([1, 2, 3])), "32-byte"),
+            ("padding", .string(Base64URL.encode([UInt8](repeating: 3, count: 32)) + "="), "32-byte"),
+            ("standard base64", .string("+" + Base64URL.encode([UInt8](repeating: 3, count: 32)).dropFirst()), "32-byte"),
+        ]
+        for (name, x, reason) in cases {
+            var data = fields
+            data["x"] = x
+            try expectRefused(.proposal, by: "B", body: proposalBody(.codeKey, .object(data)), on: &chain, .malformedEntry, because: reason)
+            _ = name
+        }
+        var backwards = fields
+        backwards["exp"] = .number(1_600_000_000)
+        try expectRefused(.proposal, by: "B", body: proposalBody(.codeKey, .object(backwards)), on: &chain, .malformedEntry, because: "later than nbf")
+        var region = fields
+        region["region"] = .string("Shenzhen Futian")
+        try expectRefused(.proposal, by: "B", body: proposalBody(.codeKey, .object(region)), on: &chain, .malformedEntry, because: "region")
+        var extra = fields
+        extra["name"] = .string("someone")
+        try expectRefused(.proposal, by: "B", body: proposalBody(.codeKey, .object(extra)), on: &chain, .malformedEntry)
+    }
+
+    @Test func base64URLRoundTripsAndRefusesNonCanonicalText() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            let text = Base64URL.encode(bytes)
+            #expect(!text.contains("=") && !text.contains("+") && !text.contains("/"))
+            #expect(Base64URL.decode(text) == bytes, "length \(length)")
+        }
+        #expect(Base64URL.decode("AQ") == [1])
+        #expect(Base64URL.decode("AR") == nil, "unused bits set")
+        #expect(Base64URL.decode("A") == nil)
+        #expect(Base64URL.decode("AQ==") == nil)
+    }
+}

@@ -194,7 +194,7 @@ extension HTTP.Answer {
         #expect(!AccessPolicy.allows(.auditor, .readPersons))
         #expect(!AccessPolicy.allows(.admin, .readAudit))
         #expect(AccessPolicy.allows(.checkpoint, .recordVisits))
-        #expect(Permission.allCases.filter { AccessPolicy.allows(.checkpoint, $0) } == [.recordVisits])
+        #expect(Permission.allCases.filter { AccessPolicy.allows(.checkpoint, $0) } == [.recordVisits, .scanCodes])
         #expect(!AccessPolicy.allows(.grid, .trace))
         #expect(AccessPolicy.allows(.cdc, .approveReports) && !AccessPolicy.allows(.cdc, .submitReports))
         try await platform.stop()

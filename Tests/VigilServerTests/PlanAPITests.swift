@@ -202,10 +202,10 @@ import VigilTestSupport
         #expect(beds["hospitals"] as? Int == 2 && beds["occupied"] as? Int == 86 && beds["total"] as? Int == 100)
         let confirmed = try #require((summary["confirmed"] as? [[String: Any]])?.first)
         #expect(confirmed["reports"] as? Int == 3 && confirmed["cases"] as? Int == 12 && confirmed["onDay"] as? Int == 4)
-        // What became of each action: nothing submitted without "submit"; orders are for people.
+        // What became of each action: nothing submitted without "submit"; call-ups are for people.
         let outcomes = try #require(first["actions"] as? [[String: Any]])
-        #expect(outcomes.compactMap { $0["result"] as? String } == ["skipped", "for-people", "for-people", "skipped"])
-        #expect(outcomes.compactMap { $0["reason"] as? String } == ["not-requested", "alert-not-ledger-shaped"])
+        #expect(outcomes.compactMap { $0["result"] as? String } == ["skipped", "skipped", "for-people", "skipped"])
+        #expect(outcomes.compactMap { $0["reason"] as? String } == ["not-requested", "not-requested", "alert-not-ledger-shaped"])
         #expect((first["note"] as? String)?.contains("for people to carry out") == true)
         #expect(Self.written(first) == (1, 1))
 
@@ -436,16 +436,27 @@ import VigilTestSupport
         let actions: [[String: Any]] = [
             ["kind": "stage", "stage": "response"], ["kind": "alert", "message": "Beds running out"],
             ["kind": "reallocation", "item": "n95", "from": "sz/ft/s2", "to": Self.street, "quantity": 500],
+            ["kind": "broadcast", "text": "Open the second ward", "recipients": ["roles": ["hospital"], "residents": true]],
         ]
         #expect(try await platform.call(.PUT, "/plans/beds", token: cdc, json: Self.plan("Beds", trigger: Self.occupancy, actions: actions)).status == 201)
         try await Self.beds(platform, "hosp-east", at: Self.street, occupied: 90, total: 100)
 
         let answer = try await Self.evaluate(platform, cdc, Self.day, submit: true)
         let outcomes = try #require(answer["actions"] as? [[String: Any]])
-        #expect(outcomes.compactMap { $0["result"] as? String } == ["submitted", "skipped", "for-people"], "\(outcomes)")
+        #expect(outcomes.compactMap { $0["result"] as? String } == ["submitted", "skipped", "for-people", "submitted"], "\(outcomes)")
         #expect(outcomes[1]["reason"] as? String == "alert-not-ledger-shaped")
         let entry = try #require(outcomes.first?["entry"] as? String)
         #expect(entry.count == 64)
+        let orderEntry = try #require(outcomes.last?["entry"] as? String)
+
+        // The broadcast is an order to every member, saying whom it is for.
+        let ordered = try await eventually {
+            let state = try await HTTP.get("\(node.url)/node/v1/chains/solo/state").json()
+            return (state["orders"] as? [[String: Any]] ?? []).contains {
+                $0["id"] as? String == orderEntry && ($0["text"] as? String)?.hasPrefix("Open the second ward\n\n(plan beds; for hospital, residents)") == true
+            }
+        }
+        #expect(ordered)
 
         // The proposal is on the chain, with subject stage.
         let onChain = try await eventually {

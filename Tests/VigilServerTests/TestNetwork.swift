@@ -30,7 +30,8 @@ final class RunningNode: Sendable {
     /// Starts `name` with `store`, serving `chains`; returns once its chains are loaded.
     static func start(
         _ name: String, chains: [ChainSetup], store: any LedgerStore, witnessFor: [String: [VerifierKey]] = [:],
-        maxMessageBytes: Int = MessageEnvelope.defaultMaxBytes, community: CommunityAPI? = nil
+        maxMessageBytes: Int = MessageEnvelope.defaultMaxBytes, community: CommunityAPI? = nil,
+        codes: ((Node) throws -> CodeService)? = nil
     ) async throws -> RunningNode {
         var logger = Logger(label: "test.\(name)")
         logger.logLevel = .warning
@@ -38,9 +39,12 @@ final class RunningNode: Sendable {
             name: name, key: ChainFixture.key(for: name), chains: chains, witnessFor: witnessFor, tickInterval: .milliseconds(50),
             maxMessageBytes: maxMessageBytes, sendTimeout: .seconds(2))
         let node = Node(setup: setup, store: store, logger: logger)
+        var community = community
+        let codeService = try codes?(node)
+        if let codeService { community?.codes = codeService }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = buildApplication(node: node, community: community, host: "127.0.0.1", port: 0, logger: logger) { port in continuation.yield(port) }
-        let group = ServiceGroup(services: [node, app], logger: logger)
+        let group = ServiceGroup(services: [node] + (codeService.map { [$0] } ?? []) + [app], logger: logger)
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestError("no port") }

@@ -398,7 +398,7 @@ import VigilStore
         #expect(try await platform.call(.GET, "/volunteers/v.far", token: admin).status == 404)
         // The policy itself: volunteers work tasks and nothing else; residents order and read orders.
         #expect(Permission.allCases.filter { AccessPolicy.allows(.volunteer, $0) } == [.workTasks])
-        #expect(Set(Permission.allCases.filter { AccessPolicy.allows(.resident, $0) }) == [.placeOrders, .readOrders])
+        #expect(Set(Permission.allCases.filter { AccessPolicy.allows(.resident, $0) }) == [.placeOrders, .readOrders, .issueCodes])
         try await platform.stop()
     }
 }

@@ -94,6 +94,7 @@ public enum ProposalPayload: Hashable, Sendable {
     case admitMember(Member)
     case removeMember(String)
     case peerChain(LinkedChain)
+    case codeKey(CodeKey)
 
     public var subject: Subject {
         switch self {
@@ -104,6 +105,7 @@ public enum ProposalPayload: Hashable, Sendable {
         case .admitMember: .admitMember
         case .removeMember: .removeMember
         case .peerChain: .peerChain
+        case .codeKey: .codeKey
         }
     }
 
@@ -138,6 +140,7 @@ public enum ProposalPayload: Hashable, Sendable {
             } catch {
                 throw LedgerError(.malformedEntry, error.message)
             }
+        case .codeKey: self = .codeKey(try CodeKey(json: json, context: context))
         }
     }
 
@@ -150,6 +153,7 @@ public enum ProposalPayload: Hashable, Sendable {
         case .admitMember(let m): .object(["name": .string(m.name), "key": .string(m.key.description), "role": .string(m.role.rawValue)])
         case .removeMember(let n): .object(["name": .string(n)])
         case .peerChain(let link): link.json
+        case .codeKey(let key): key.json
         }
     }
 }

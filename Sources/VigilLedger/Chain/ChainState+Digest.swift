@@ -3,7 +3,7 @@ import Crypto
 extension ChainState {
     /// The state as canonical JSON: what two nodes compare, and what ``digest`` hashes.
     public var summary: JSONValue {
-        .object([
+        var summary: [String: JSONValue] = [
             "origin": .string(origin),
             "size": .number(Double(size)),
             "clock": .number(Double(clock)),
@@ -40,7 +40,12 @@ extension ChainState {
             "children": .array(children.keys.sorted().map { .string($0) }),
             "shared": .array(shared.map { .object(["peer": .string($0.peer), "entry": .string($0.entry.hex), "records": .number(Double($0.records.count))]) }),
             "equivocations": .array(equivocations.map { .object(["offender": .string($0.offender), "size": .number(Double($0.size.rawValue))]) }),
-        ])
+        ]
+        // Only when there are any, so the digests of chains without code keys stay as they were.
+        if !codeKeys.isEmpty {
+            summary["codeKeys"] = .object(codeKeys.mapValues { $0.json })
+        }
+        return .object(summary)
     }
 
     /// SHA-256 of the canonical ``summary``: equal digests mean equal states.

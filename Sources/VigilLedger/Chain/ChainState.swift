@@ -108,6 +108,8 @@ public struct ChainState: Sendable {
     public private(set) var orders: [Order]
     public private(set) var credits: [String: Int64]
     public private(set) var peers: [String: LinkedChain]
+    /// Accepted health-code signing keys by `kid`: the chain's trust list (DESIGN §6).
+    public private(set) var codeKeys: [String: CodeKey] = [:]
     public private(set) var children: [String: LinkedChain]
     public private(set) var shared: [SharedRecords]
     public private(set) var equivocations: [Equivocation]
@@ -253,6 +255,13 @@ public struct ChainState: Sendable {
             guard name != leader else { throw reject("the leader cannot be removed; vote a new leader first") }
         case .peerChain(let link):
             guard peers[link.origin] == nil, link.origin != origin else { throw reject("\(link.origin.prefix(100)) is already a peer") }
+        case .codeKey(let key):
+            if let accepted = codeKeys[key.kid], !accepted.mayBeReplaced(by: key) {
+                throw reject("code key \(key.kid) is already accepted: a new proposal may only shorten its validity")
+            }
+            if let other = codeKeys.values.first(where: { $0.publicKey == key.publicKey && $0.kid != key.kid }) {
+                throw reject("that public key is already accepted as code key \(other.kid)")
+            }
         case .suspectedCase, .alert:
             break
         }
@@ -344,6 +353,8 @@ public struct ChainState: Sendable {
             members[name] = nil
         case .peerChain(let link):
             peers[link.origin] = link
+        case .codeKey(let key):
+            codeKeys[key.kid] = key
         }
         // A change of membership can settle other pending proposals.
         if case .admitMember = proposal.payload { settleAll() }

@@ -35,6 +35,7 @@ public enum Subject: String, Hashable, Sendable, CaseIterable, Comparable {
     case admitMember = "admit-member"
     case removeMember = "remove-member"
     case peerChain = "peer-chain"
+    case codeKey = "code-key"
 
     public static func < (lhs: Subject, rhs: Subject) -> Bool { lhs.rawValue < rhs.rawValue }
 }
@@ -117,6 +118,7 @@ public struct SubjectPolicy: Hashable, Sendable {
         .admitMember: SubjectPolicy(threshold: .fraction(2, 3)),
         .removeMember: SubjectPolicy(threshold: .fraction(2, 3)),
         .peerChain: SubjectPolicy(threshold: .fraction(2, 3)),
+        .codeKey: SubjectPolicy(threshold: .fraction(2, 3)),
     ]
 }
 

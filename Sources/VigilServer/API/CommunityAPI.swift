@@ -30,6 +30,8 @@ public struct CommunityAPI: Sendable {
     /// The chain suspected cases are reported to (``CaseLedger``); without one the ledger
     /// endpoints answer 503.
     public var ledger: CaseLedger?
+    /// Health codes (``CodeService``); without it the code endpoints answer 503.
+    public var codes: CodeService?
 
     public init(store: any CommunityStore, tokens: APITokens, pseudonymSecret: [UInt8], logger: Logger, clock: @escaping @Sendable () -> Int64) {
         self.store = store

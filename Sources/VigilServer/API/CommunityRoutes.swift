@@ -25,11 +25,17 @@ struct APIRoute: Sendable {
     /// Whether it reads personal data (and so writes an audit event).
     var audited = false
     var handler: Handler
+
+    /// Whether a successful call may change someone's health-code colour (persons, cases,
+    /// contacts, follow-up, check-ins, quarantine): the code directory is then rebuilt soon.
+    var changesColours: Bool {
+        method != .get && ["/persons", "/cases", "/check-ins", "/follow-up-plans", "/quarantines"].contains { path.hasPrefix($0) }
+    }
 }
 
 extension CommunityAPI {
     /// Every endpoint.
-    static let routes: [APIRoute] = personRoutes + keyGroupRoutes + ledgerRoutes + staffRoutes + supplyRoutes + volunteerRoutes + planRoutes
+    static let routes: [APIRoute] = personRoutes + keyGroupRoutes + ledgerRoutes + staffRoutes + supplyRoutes + volunteerRoutes + planRoutes + codeRoutes
 
     /// Persons, visits, tracing, jurisdictions, reports, audit.
     static let personRoutes: [APIRoute] = [
@@ -133,7 +139,9 @@ extension CommunityAPI {
             router.on(RouterPath(Self.prefix + route.path), method: route.method) { request, context in
                 do {
                     let caller = try await self.authenticate(request)
-                    return try await route.handler(self, request, context, caller)
+                    let response = try await route.handler(self, request, context, caller)
+                    if let codes = self.codes, route.changesColours, response.status.code < 300 { codes.markStale() }
+                    return response
                 } catch {
                     throw Self.problem(for: error)
                 }

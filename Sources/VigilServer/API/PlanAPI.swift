@@ -10,7 +10,7 @@ import VigilSurveillance
 // at its scope's jurisdiction; an evaluation fills a `PlanInputs` snapshot from what the node
 // stores (hospital beds, approved daily reports) and what the caller posts (alarms, risk levels,
 // Rt), runs `PlanEvaluator` with the open activations from the store, and stores the day's
-// events and the resulting activations. Ledger actions (stage and alert proposals) can be
+// events and the resulting activations. Ledger actions (stage proposals and broadcast orders) can be
 // submitted to the node's chain; the other actions are returned for people to carry out.
 
 extension RecordKind {
@@ -246,7 +246,7 @@ extension CommunityAPI {
             day: body.day, scope: body.scope, plans: plans.count, inputs: summary, events: evaluation.events, activations: evaluation.activations,
             actions: outcomes, written: written,
             note:
-                "the node carries out only ledger actions (stage proposals, with submit); broadcasts, supply reallocations and volunteer call-ups are returned for people to carry out"
+                "the node carries out only ledger actions (stage proposals and broadcast orders, with submit); supply reallocations and volunteer call-ups are returned for people to carry out"
         )
     }
 
@@ -299,21 +299,27 @@ extension CommunityAPI {
     }
 
     /// Carries out one action of an event, as far as the node does: a stage proposal goes to the
-    /// chain when `submit` is set and the node has one; an alert is skipped (the chain's alert
-    /// report is one community's detection with its numbers, which a plan's alert does not
-    /// carry); the other actions are for people.
+    /// chain as a `proposal`, and a broadcast as an `order` to every member (the chain accepts
+    /// orders only from its leader or a supervisor), when `submit` is set and the node has a
+    /// chain; an alert is skipped (the chain's alert report is one community's detection with
+    /// its numbers, which a plan's alert does not carry); reallocations and call-ups are for people.
     func carryOut(_ action: PlanAction, index: Int, of event: PlanEvent, submit: Bool, caller: Caller) async throws -> PlanActionOutcome {
         var outcome = PlanActionOutcome(plan: event.plan, event: event.kind, index: index, action: action, result: .skipped)
         let body: JSONValue
+        let kind: EntryKind
         switch action {
         case .proposeStage(let proposal):
+            kind = .proposal
             body = .object(["subject": .string(Subject.stage.rawValue), "data": .object(["stage": .string(proposal.stage)])])
+        case .broadcast(let order):
+            kind = .order
+            body = .object(["to": .array([.string("all")]), "text": .string(Self.orderText(order, plan: event.plan))])
         case .proposeAlert:
             outcome.reason = "alert-not-ledger-shaped"
             outcome.detail =
                 "the chain's alert is one community's aberration (community, syndrome, method, date, observed count, upper bound) without free text; the plan's alert has a message and no detection numbers: raise it from the detection instead"
             return outcome
-        case .broadcast, .reallocateSupplies, .callUpVolunteers:
+        case .reallocateSupplies, .callUpVolunteers:
             outcome.result = .forPeople
             outcome.detail = "for people to carry out: \(action)"
             return outcome
@@ -329,7 +335,7 @@ extension CommunityAPI {
             return outcome
         }
         do {
-            let signed = try await ledger.submit(.proposal, body: body, time: clock())
+            let signed = try await ledger.submit(kind, body: body, time: clock())
             outcome.entry = signed.entry.hash.hex
             if signed.refusals.isEmpty {
                 outcome.result = .submitted
@@ -349,6 +355,15 @@ extension CommunityAPI {
             outcome.detail = "the chain cannot take entries now: \(error.description)"
         }
         return outcome
+    }
+
+    /// The text of a broadcast's chain order: the plan's text, then whom it is for (the chain's
+    /// recipients are its member organisations; the roles and residents are theirs to reach).
+    static func orderText(_ order: PlanAction.BroadcastOrder, plan: EmergencyPlanID) -> String {
+        var audience = order.recipients.roles.map(\.rawValue)
+        if order.recipients.residents { audience.append("residents") }
+        let scope = order.recipients.scope.map { " in \($0)" } ?? ""
+        return "\(order.text)\n\n(plan \(plan); for \(audience.joined(separator: ", "))\(scope))"
     }
 
     // MARK: Records
@@ -577,7 +592,7 @@ struct PlanActionOutcome: Encodable {
         /// Not submitted (`reason`: `not-requested`, `no-ledger`, `alert-not-ledger-shaped`,
         /// `ledger-unavailable`).
         case skipped
-        /// An order, a supply reallocation or a volunteer call-up: for people to carry out.
+        /// A supply reallocation or a volunteer call-up: for people to carry out.
         case forPeople = "for-people"
     }
 

@@ -397,30 +397,28 @@ extension CommunityAPI {
         } else {
             let jurisdiction = try await stockJurisdiction(to, field: "to")
             try caller.require(.writeSupplies, at: jurisdiction)
-            _ = try move(try SupplyStock(site: to, item: source.item))  // valid before anything is written
-            destinationRecord = try await createEmptyStock(to, source.item, at: jurisdiction, caller: caller)
+            destinationRecord = try newEmptyStock(to, source.item, at: jurisdiction)
         }
         let destinationStored = destinationRecord!
         let (out, into) = try move(try JSONDecoder().decode(SupplyStock.self, from: Data(destinationStored.draft.body)))
         try Self.checkIfMatch(request, stored)
         let saved = try await writeTogether([(out, stored), (into, destinationStored)])
-        try await auditAll(caller, [("supply-stock.transfer-out", "supply-stock/\(stored.draft.id)"), ("supply-stock.transfer-in", "supply-stock/\(destinationID)")])
+        try await auditAll(
+            caller,
+            (destinationStored.version == 0 ? [("supply-stock.create", "supply-stock/\(destinationID)")] : [])
+                + [("supply-stock.transfer-out", "supply-stock/\(stored.draft.id)"), ("supply-stock.transfer-in", "supply-stock/\(destinationID)")])
         return try stockResponse(out, saved[0], request: request)
     }
 
-    /// Stores an empty stock (a new stock is empty, so this changes no quantity) so that a
-    /// change involving it can be written with others in one `updateRecords` transaction.
-    func createEmptyStock(_ site: SupplySite, _ item: SupplyItemID, at jurisdiction: JurisdictionPath, caller: Caller) async throws -> StoredRecord {
-        let id = Self.stockID(site, item)
-        do {
-            let stored = try await store.insertRecord(
-                RecordDraft(kind: .supplyStock, id: id, jurisdiction: jurisdiction, body: try Self.encode(try SupplyStock(site: site, item: item)), time: clock()))
-            try await audit(caller, "supply-stock.create", "supply-stock/\(id)")
-            return stored
-        } catch let error as StoreError where error.code == .conflict {
-            guard let stored = try await store.record(.supplyStock, id: id) else { throw error }
-            return stored
-        }
+    /// A new, empty stock at version 0, not yet stored: ``writeTogether(_:)`` inserts it in the
+    /// same transaction as the changes it comes with (and refuses with 412 if another request
+    /// created it meanwhile), so a refused change leaves no empty stock behind.
+    func newEmptyStock(_ site: SupplySite, _ item: SupplyItemID, at jurisdiction: JurisdictionPath) throws -> StoredRecord {
+        StoredRecord(
+            draft: RecordDraft(
+                kind: .supplyStock, id: Self.stockID(site, item), jurisdiction: jurisdiction,
+                body: try Self.encode(try SupplyStock(site: site, item: item)), time: clock()),
+            version: 0)
     }
 
     // MARK: Writing several records
@@ -568,13 +566,15 @@ extension CommunityAPI {
                 }
                 var stockStored = try await store.record(.supplyStock, id: stockID)
                 if stockStored == nil {
-                    _ = try fill(try SupplyStock(site: site, item: supplyRequest.item))
-                    stockStored = try await createEmptyStock(site, supplyRequest.item, at: supplyRequest.community, caller: caller)
+                    stockStored = try newEmptyStock(site, supplyRequest.item, at: supplyRequest.community)
                 }
                 let filled = try fill(try JSONDecoder().decode(SupplyStock.self, from: Data(stockStored!.draft.body)))
                 try Self.checkIfMatch(request, stored)
                 let saved = try await writeTogether([(supplyRequest, stored), (filled, stockStored!)])
-                try await auditAll(caller, [("supply-request.receive", "supply-request/\(id)"), ("supply-stock.receive", "supply-stock/\(stockID)")])
+                try await auditAll(
+                    caller,
+                    (stockStored!.version == 0 ? [("supply-stock.create", "supply-stock/\(stockID)")] : [])
+                        + [("supply-request.receive", "supply-request/\(id)"), ("supply-stock.receive", "supply-stock/\(stockID)")])
                 return try Self.recordResponse(saved[0])
             }
         }

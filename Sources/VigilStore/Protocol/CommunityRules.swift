@@ -51,19 +51,27 @@ enum CommunityRules {
 
     // MARK: Persons
 
-    /// A new person id: 32 lowercase hex digits (128 random bits) from the system generator.
+    /// A new person id: 32 lowercase hex digits, time-ordered like a UUIDv7 — 12 digits of the
+    /// Unix time in milliseconds, then 80 random bits from the system generator.
+    ///
+    /// Both stores cluster persons by id (SQLite's table is `WITHOUT ROWID`; every scope index
+    /// ends in the id). With purely random ids each new person lands on a random page of each
+    /// B-tree, so importing 10^5 persons into a registry of 10^6 rewrote most of its pages;
+    /// time-ordered ids land together, at the end of each range.
     static func newPersonID() -> PersonID {
         var generator = SystemRandomNumberGenerator()
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(32)
-        for _ in 0..<2 {
-            var word = generator.next() as UInt64
-            for _ in 0..<16 {
-                text.append(digits[Int(word & 0xF)])
-                word >>= 4
+        func append(_ value: UInt64, digits count: Int) {
+            for shift in stride(from: 4 * (count - 1), through: 0, by: -4) {
+                text.append(digits[Int((value >> UInt64(shift)) & 0xF)])
             }
         }
+        let milliseconds = UInt64(max(0, Date().timeIntervalSince1970 * 1_000)) & 0xFFFF_FFFF_FFFF
+        append(milliseconds, digits: 12)
+        append(generator.next() as UInt64, digits: 16)
+        append(generator.next() as UInt64, digits: 4)
         return try! PersonID(String(decoding: text, as: UTF8.self))
     }
 
