@@ -126,6 +126,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -179,7 +180,10 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilCodesTests",
-            dependencies: ["VigilCodes", "VigilCommunity", "VigilSurveillance", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "VigilCodes", "VigilCommunity", "VigilSurveillance", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),

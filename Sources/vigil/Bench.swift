@@ -10,7 +10,7 @@ import VigilLedger
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark the hot paths beside the machine's physical limits (run with -c release).",
-        subcommands: [LedgerBench.self, ChainBench.self, SurveillanceBenchCommand.self, NetworkBench.self, CommunityBench.self, ResourcesBench.self],
+        subcommands: [LedgerBench.self, ChainBench.self, SurveillanceBenchCommand.self, NetworkBench.self, CommunityBench.self, ResourcesBench.self, CodesBench.self],
         defaultSubcommand: LedgerBench.self
     )
 }
