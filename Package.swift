@@ -197,6 +197,7 @@ let package = Package(
             name: "vigilTests",
             dependencies: [
                 "vigil",
+                "VigilCodes",
                 "VigilLedger",
                 "VigilSurveillance",
                 "VigilStore",

@@ -89,6 +89,29 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
             self.region = region
             self.trustListFile = trustListFile
         }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case region, keyEpoch, lifetimeSeconds, trustListFile, rulesFile, refreshSeconds, admissionLimit, queueCapacity, utcOffsetSeconds
+        }
+
+        /// Refuses unknown keys, like the rest of the configuration.
+        public init(from decoder: any Decoder) throws {
+            let all = try decoder.container(keyedBy: AnyKey.self)
+            let known = Set(CodingKeys.allCases.map(\.rawValue))
+            if let unknown = all.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+                throw ConfigurationError("codes: unknown key \"\(unknown.prefix(60))\" (known: \(known.sorted().joined(separator: ", ")))")
+            }
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            region = try c.decode(String.self, forKey: .region)
+            keyEpoch = try c.decodeIfPresent(Int.self, forKey: .keyEpoch)
+            lifetimeSeconds = try c.decodeIfPresent(Int.self, forKey: .lifetimeSeconds)
+            trustListFile = try c.decodeIfPresent(String.self, forKey: .trustListFile)
+            rulesFile = try c.decodeIfPresent(String.self, forKey: .rulesFile)
+            refreshSeconds = try c.decodeIfPresent(Int.self, forKey: .refreshSeconds)
+            admissionLimit = try c.decodeIfPresent(Int.self, forKey: .admissionLimit)
+            queueCapacity = try c.decodeIfPresent(Int.self, forKey: .queueCapacity)
+            utcOffsetSeconds = try c.decodeIfPresent(Int.self, forKey: .utcOffsetSeconds)
+        }
     }
 
     public var name: String

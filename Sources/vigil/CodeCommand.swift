@@ -84,7 +84,8 @@ struct CodeTrustList: AsyncParsableCommand {
                         notBefore: key.notBefore, expires: key.notAfter)
                     fromChains += 1
                 } catch {
-                    failures.append("chain \(report.origin ?? report.source): code key \(key.kid) cannot go in a trust list: \(error)")
+                    // The chain accepted it, but no JWS verifier here could use it: say so, go on.
+                    IO.printError("vigil: warning: chain \(report.origin ?? report.source): code key \(key.kid) cannot go in a trust list: \(error)")
                 }
             }
         }
@@ -173,6 +174,10 @@ struct CodeScan: ParsableCommand {
 
     func run() throws {
         let token = try CodeCommand.token(token, qr: qr)
+        // What the node would refuse is refused here, before it goes in the log.
+        do { _ = try Visit(person: "checked", place: try PlaceID(place), checkpoint: checkpoint, timeIn: 0) } catch let error as CommunityError {
+            throw ValidationError("--\(error.field == "checkpoint" ? "checkpoint" : "place"): \(error.message)")
+        }
         let time = CodeCommand.now(now)
         let verifier = HealthCodeVerifier(trustList: try CodeCommand.trustList(trustList))
         let code: VerifiedHealthCode
@@ -195,9 +200,12 @@ struct CodeUpload: AsyncParsableCommand {
         commandName: "upload",
         abstract: "Upload a checkpoint's offline scan log to a node (POST /api/v1/scans/batch).",
         discussion: """
-            Scans go in batches of up to 10,000. After each batch the node has accepted, the log \
-            is rewritten without it, so an interrupted upload resumes where it stopped and no scan \
-            is sent twice or lost. Scans the node refuses (an expired code at scan time) are listed.
+            The log is first renamed to LOG.sending, so scans the device records meanwhile go to \
+            a new LOG. Scans go in batches of up to 10,000; after each batch the node has accepted, \
+            LOG.sending is rewritten without it, so an interrupted upload resumes where it stopped \
+            (the next upload sends LOG.sending first) and no scan is lost. A batch whose answer was \
+            lost is sent again, so a scan can be recorded twice, never dropped. Scans the node \
+            refuses (a code expired at scan time) are listed.
             """)
 
     @Option(help: "The scan log written by `vigil code scan`.") var log: String
@@ -205,16 +213,20 @@ struct CodeUpload: AsyncParsableCommand {
     @Option(help: "A bearer token of a checkpoint user (`vigil token issue`).") var token: String
 
     func run() async throws {
-        let text = String(decoding: try IO.read(log, limit: 1 << 30), as: UTF8.self)
-        var scans: [OfflineScan] = []
-        for (i, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            do { scans.append(try JSONDecoder().decode(OfflineScan.self, from: Data(line.utf8))) } catch {
-                throw IO.failure("\(log):\(i + 1) is not a scan line")
-            }
-        }
+        let sending = log + ".sending"
+        let manager = FileManager.default
         let client = HTTPChainSource.makeClient()
         do {
-            try await upload(scans, client: client)
+            // What an interrupted upload left goes first; then the current log, moved aside.
+            if manager.fileExists(atPath: sending) { try await upload(file: sending, client: client) }
+            if manager.fileExists(atPath: log) {
+                do { try manager.moveItem(atPath: log, toPath: sending) } catch {
+                    throw IO.failure("cannot move \(log) to \(sending): \(IO.reason(error))")
+                }
+                try await upload(file: sending, client: client)
+            } else if !manager.fileExists(atPath: sending) {
+                throw IO.failure("cannot read \(log): no such file")
+            }
         } catch {
             try? await client.shutdown()
             throw error
@@ -222,7 +234,20 @@ struct CodeUpload: AsyncParsableCommand {
         try? await client.shutdown()
     }
 
-    func upload(_ scans: [OfflineScan], client: HTTPClient) async throws {
+    /// Uploads the scans of `file`, rewriting it after each accepted batch and removing it at the end.
+    func upload(file: String, client: HTTPClient) async throws {
+        let text = String(decoding: try IO.read(file, limit: 1 << 30), as: UTF8.self)
+        var scans: [OfflineScan] = []
+        for (i, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            do { scans.append(try JSONDecoder().decode(OfflineScan.self, from: Data(line.utf8))) } catch {
+                throw IO.failure("\(file):\(i + 1) is not a scan line")
+            }
+        }
+        try await upload(scans, file: file, client: client)
+        try? FileManager.default.removeItem(atPath: file)
+    }
+
+    func upload(_ scans: [OfflineScan], file log: String, client: HTTPClient) async throws {
         var sent = 0
         var refused = 0
         while sent < scans.count {

@@ -206,6 +206,14 @@ struct CodePlatform {
         let clinic = try await p.store.visits(at: try PlaceID("clinic-2"), overlapping: (t - 4000)...(t + 10), openDuration: 3600)
         #expect(clinic.count == 2)
         #expect(try await p.call(.POST, "/scans/batch", token: gate, json: ["scans": [] as [Any]]).problemField == "scans")
+        // A live scan's time is now; any other (even the smallest Int64) is refused, not trapped on.
+        let early = try await p.call(.POST, "/scans", token: gate, json: ["token": token, "place": "gate", "time": Int64.min])
+        #expect(early.status == 422 && early.problemField == "time")
+        // In an upload a bad field refuses that scan only.
+        let mixed = try await p.call(
+            .POST, "/scans/batch", token: gate,
+            json: ["scans": [["token": token, "place": " spaced ", "time": t - 5], ["token": token, "place": "clinic-3", "time": t - 5]]])
+        #expect(try mixed.json()["recorded"] as? Int == 1, "\(mixed.text)")
         try await p.stop()
     }
 

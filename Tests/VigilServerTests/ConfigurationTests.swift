@@ -1,5 +1,8 @@
+import Crypto
 import Foundation
 import Testing
+import VigilCodes
+import VigilCommunity
 import VigilLedger
 import VigilServer
 import VigilTestSupport
@@ -26,6 +29,26 @@ import VigilTestSupport
         #expect(throws: ConfigurationError.self) { try NodeConfiguration.load(path: dir.appendingPathComponent("typo.json").path) }
         try Data(text.replacingOccurrences(of: "clinic.hill\"", with: "clinic.river\"").utf8).write(to: dir.appendingPathComponent("other.json"))
         #expect(throws: ConfigurationError.self) { try NodeConfiguration.load(path: dir.appendingPathComponent("other.json").path) }
+
+        // Health codes: the key derived from the node's key, its id from the node's name.
+        func load(_ codes: String) throws -> NodeSetup {
+            let file = dir.appendingPathComponent("codes-\(UUID().uuidString).json")
+            try Data(text.replacingOccurrences(of: "\"chains\"", with: "\"codes\": \(codes), \"chains\"").utf8).write(to: file)
+            return try NodeConfiguration.load(path: file.path)
+        }
+        let codes = try #require(try load(#"{"region": "sz/ft", "keyEpoch": 2, "lifetimeSeconds": 120}"#).codes)
+        #expect(codes.keyID.value == "clinic.hill.code-2" && codes.lifetime == 120 && codes.region.description == "sz/ft")
+        #expect(codes.admissionLimit == 256 && codes.refreshSeconds == 60 && codes.utcOffsetSeconds == 28_800)
+        let again = try #require(try load(#"{"region": "sz/ft", "keyEpoch": 2}"#).codes)
+        #expect(again.signingKey.rawRepresentation == codes.signingKey.rawRepresentation, "derived, so the same every time")
+        let rotated = try #require(try load(#"{"region": "sz/ft", "keyEpoch": 3}"#).codes)
+        #expect(rotated.signingKey.rawRepresentation != codes.signingKey.rawRepresentation)
+        for bad in [
+            #"{"region": "sz/ft", "admisionLimit": 5}"#, #"{"region": "not a path!"}"#, #"{"region": "sz/ft", "lifetimeSeconds": 0}"#,
+            #"{"region": "sz/ft", "trustListFile": "missing.json"}"#, #"{"region": "sz/ft", "utcOffsetSeconds": 90000}"#,
+        ] {
+            #expect(throws: ConfigurationError.self, "\(bad)") { try load(bad) }
+        }
     }
 
     @Test func storeLocationsParse() throws {

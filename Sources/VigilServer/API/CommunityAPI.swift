@@ -32,6 +32,8 @@ public struct CommunityAPI: Sendable {
     public var ledger: CaseLedger?
     /// Health codes (``CodeService``); without it the code endpoints answer 503.
     public var codes: CodeService?
+    /// Callers of recently verified tokens (``CallerCache``).
+    let callers = CallerCache()
 
     public init(store: any CommunityStore, tokens: APITokens, pseudonymSecret: [UInt8], logger: Logger, clock: @escaping @Sendable () -> Int64) {
         self.store = store
@@ -54,11 +56,20 @@ public struct CommunityAPI: Sendable {
 
     /// The caller of `request`: a valid bearer token of an active user whose role and
     /// jurisdiction are still those the token names.
-    func authenticate(_ request: Request) async throws -> Caller {
+    /// With `cached` (the health-code endpoints), a token verified in the last
+    /// ``CallerCache/lifetime`` seconds is taken without checking it or its user again.
+    func authenticate(_ request: Request, cached: Bool = false) async throws -> Caller {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw Problem(.unauthorized, "unauthenticated", "send Authorization: Bearer TOKEN (vigil token issue)", headers: [.wwwAuthenticate: "Bearer"])
         }
         let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let purpose = request.headers[HTTPField.Name("Vigil-Purpose")!].map { String($0.prefix(200)) } ?? Self.defaultPurpose
+        let now = clock()
+        if cached, let known = callers.caller(for: token, now: now) {
+            var caller = known
+            caller.purpose = purpose
+            return caller
+        }
         let claims: APIClaims
         do { claims = try await tokens.verify(token) } catch {
             throw Problem(
@@ -73,8 +84,9 @@ public struct CommunityAPI: Sendable {
                 .unauthorized, "stale-token", "the user's role or jurisdiction changed since the token was issued",
                 headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
-        let purpose = request.headers[HTTPField.Name("Vigil-Purpose")!].map { String($0.prefix(200)) } ?? Self.defaultPurpose
-        return Caller(name: user.name, role: user.role, scope: user.jurisdiction, purpose: purpose)
+        let caller = Caller(name: user.name, role: user.role, scope: user.jurisdiction, purpose: purpose)
+        if cached { callers.remember(caller, for: token, until: min(Int64(claims.exp.value.timeIntervalSince1970), now + CallerCache.lifetime)) }
+        return caller
     }
 
     static func tokenProblem(_ error: any Error) -> String {

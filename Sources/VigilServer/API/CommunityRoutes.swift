@@ -26,6 +26,9 @@ struct APIRoute: Sendable {
     var audited = false
     var handler: Handler
 
+    /// Whether it is a health-code endpoint, whose callers are remembered (``CallerCache``).
+    var isHealthCode: Bool { path.hasPrefix("/codes") || path.hasPrefix("/scans") }
+
     /// Whether a successful call may change someone's health-code colour (persons, cases,
     /// contacts, follow-up, check-ins, quarantine): the code directory is then rebuilt soon.
     var changesColours: Bool {
@@ -138,7 +141,7 @@ extension CommunityAPI {
         for route in Self.routes {
             router.on(RouterPath(Self.prefix + route.path), method: route.method) { request, context in
                 do {
-                    let caller = try await self.authenticate(request)
+                    let caller = try await self.authenticate(request, cached: route.isHealthCode)
                     let response = try await route.handler(self, request, context, caller)
                     if let codes = self.codes, route.changesColours, response.status.code < 300 { codes.markStale() }
                     return response

@@ -10,34 +10,37 @@ import Synchronization
 /// slowing down for everyone, and recovers by itself as soon as the requests in progress drain.
 ///
 /// It counts requests from their head to the end of their response, across every connection.
-/// Other endpoints pass through uncounted.
+/// Other endpoints (the trust list, status, risk places, everything else) pass through uncounted.
 public final class AdmissionControl: Sendable {
     /// Requests in progress at once, across connections.
     public let limit: Int
     /// Seconds a refused client is told to wait.
     public let retryAfterSeconds: Int
-    /// The path prefixes it guards.
-    let prefixes: [String]
+    /// The paths it guards (exactly, without the query).
+    let paths: [String]
     private let inFlight = Atomic<Int>(0)
     private let admittedCount = Atomic<Int>(0)
     private let rejectedCount = Atomic<Int>(0)
 
-    public init(limit: Int, retryAfterSeconds: Int = 1, prefixes: [String] = AdmissionControl.codePaths) {
+    public init(limit: Int, retryAfterSeconds: Int = 1, paths: [String] = AdmissionControl.codePaths) {
         precondition(limit >= 1, "an admission limit of at least one request")
         self.limit = limit
         self.retryAfterSeconds = retryAfterSeconds
-        self.prefixes = prefixes
+        self.paths = paths
     }
 
-    /// The health-code endpoints: issuance and scans.
-    public static let codePaths = ["/api/v1/codes", "/api/v1/scans"]
+    /// The health-code endpoints that take surges: issuance, scans and scan uploads.
+    public static let codePaths = ["/api/v1/codes", "/api/v1/scans", "/api/v1/scans/batch"]
 
     /// Requests admitted and refused so far, and in progress now.
     public var counts: (admitted: Int, rejected: Int, inFlight: Int) {
         (admittedCount.load(ordering: .relaxed), rejectedCount.load(ordering: .relaxed), inFlight.load(ordering: .relaxed))
     }
 
-    func guards(_ uri: String) -> Bool { prefixes.contains { uri.hasPrefix($0) } }
+    func guards(_ uri: String) -> Bool {
+        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
+        return paths.contains(path)
+    }
 
     /// Takes a place, or refuses when ``limit`` are taken.
     func enter() -> Bool {

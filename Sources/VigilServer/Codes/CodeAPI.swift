@@ -129,7 +129,9 @@ extension CommunityAPI {
         }
         try caller.require(.issueCodes, at: entry.household)
         let now = clock()
-        let jurisdiction = entry.household.ancestor(at: .community) ?? entry.household
+        // The code names the community, not the household; a region below community level names itself.
+        let community = entry.household.ancestor(at: .community) ?? entry.household
+        let jurisdiction = codes.issuer.region.contains(community) ? community : codes.issuer.region
         let token: String
         do {
             token = try codes.issuer.issue(subject: entry.subject, jurisdiction: jurisdiction, colour: entry.decision.colour, now: now)
@@ -170,7 +172,8 @@ extension CommunityAPI {
         let codes = try codeService()
         let body = try await Self.decode(ScanBody.self, request)
         let now = clock()
-        guard body.time == nil || body.time == now || abs(body.time! - now) <= codes.verifier.leeway else {
+        let leeway = codes.verifier.leeway
+        guard body.time.map({ $0 >= now - leeway && $0 <= now + leeway }) ?? true else {
             throw Problem(.unprocessableContent, "invalid-field", "a live scan happens now; upload offline scans to /scans/batch").with(field: "time")
         }
         let (result, visit) = try verifyScan(body, index: nil, at: now, codes: codes)
@@ -217,10 +220,13 @@ extension CommunityAPI {
     /// Verifies one scanned code at `time`; a valid code gives the visit to record, under the
     /// person when the code is this node's, else under `code:REGION:PSEUDONYM`.
     func verifyScan(_ scan: ScanBody, index: Int?, at time: Int64, codes: CodeService) throws -> (ScanResultBody, Visit?) {
-        let place: PlaceID
-        do { place = try PlaceID(scan.place) } catch let error as CommunityError {
-            throw Problem(.unprocessableContent, "invalid-field", error.message).with(field: index.map { "scans[\($0)].place" } ?? "place")
+        func refuse(_ field: String, _ message: String) throws -> (ScanResultBody, Visit?) {
+            // A live scan's bad field is a 422; in an upload it refuses that scan only.
+            guard let index else { throw Problem(.unprocessableContent, "invalid-field", message).with(field: field) }
+            return (ScanResultBody(index: index, result: "refused", reason: "invalid-field", detail: "scans[\(index)].\(field): \(message)"), nil)
         }
+        let place: PlaceID
+        do { place = try PlaceID(scan.place) } catch let error as CommunityError { return try refuse("place", error.message) }
         let verified: VerifiedHealthCode
         do {
             verified = try codes.verifier.verify(scan.token, now: time)
@@ -228,12 +234,12 @@ extension CommunityAPI {
             return (ScanResultBody(index: index, result: "refused", reason: "invalid-code", detail: error.message), nil)
         }
         let local = verified.region == codes.issuer.region ? codes.directory.persons[verified.subject.value] : nil
-        let person = local ?? "code:\(verified.region):\(verified.subject.value)"
+        let person = local ?? Self.foreignKey(verified)
         let visit: Visit
         do {
             visit = try Visit(person: person, place: place, checkpoint: scan.checkpoint, timeIn: time)
         } catch let error as CommunityError {
-            throw Problem(.unprocessableContent, "invalid-field", error.message).with(field: index.map { "scans[\($0)].\(error.field ?? "checkpoint")" } ?? error.field ?? "checkpoint")
+            return try refuse(error.field ?? "checkpoint", error.message)
         }
         return (
             ScanResultBody(
@@ -241,6 +247,15 @@ extension CommunityAPI {
                 jurisdiction: verified.jurisdiction.description, expiresAt: verified.expiresAt, local: local != nil),
             visit
         )
+    }
+
+    /// The person key of a visit by a code of another region, or of this region but not in the
+    /// directory: `code:REGION:PSEUDONYM`, or, when that passes the 128 bytes a key may have,
+    /// `code:` and the SHA-256 of both in hex.
+    static func foreignKey(_ code: VerifiedHealthCode) -> String {
+        let key = "code:\(code.region):\(code.subject.value)"
+        guard key.utf8.count > 128 else { return key }
+        return "code:" + SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     // MARK: Trust list, status, risk places, key
@@ -351,6 +366,8 @@ extension CommunityAPI {
             signed = try await ledger.submit(.proposal, body: body, time: now)
         } catch let error as LedgerError {
             throw Problem(.conflict, "ledger-refused", error.message)
+        } catch let error as CaseLedger.Unavailable {
+            throw Problem(.serviceUnavailable, "ledger-unavailable", "the chain cannot take entries now: \(error.description)", headers: [.retryAfter: "5"])
         }
         guard signed.refusals.isEmpty else { throw Problem(.conflict, "ledger-refused", signed.refusals.joined(separator: "; ")) }
         try await audit(caller, "code-key.propose", "code-key/\(key.kid)")

@@ -47,8 +47,17 @@ final class CodeDirectory: Sendable {
 
     static let empty = CodeDirectory(entries: [:], builtAt: 0, day: CivilDate(daysSinceEpoch: 0))
 
-    /// How far back visits to high-risk places and missed check-ins are looked for.
-    static let lookbackDays = 14
+    /// How far back visits to high-risk places and missed check-ins are looked for: the widest
+    /// window the rules ask about, at least 14 days.
+    static func lookbackDays(_ rules: ColourRules) -> Int {
+        rules.rules.reduce(14) { days, rule in
+            switch rule.condition {
+            case .highRiskVisit(let within): max(days, within)
+            case .missedCheckIns(let atLeast): max(days, atLeast + 1)
+            default: days
+            }
+        }
+    }
 
     /// Builds the directory of `scope` from `store` as of `now`.
     static func build(
@@ -56,6 +65,7 @@ final class CodeDirectory: Sendable {
         utcOffsetSeconds: Int
     ) async throws -> CodeDirectory {
         let today = CodeSubjectStatus.day(at: now, utcOffsetSeconds: utcOffsetSeconds)
+        let lookbackDays = Self.lookbackDays(rules)
         let persons = try await store.allPersons(in: scope)
         var statuses: [String: CodeSubjectStatus] = [:]
         func status(_ person: String) throws -> CodeSubjectStatus {
@@ -89,7 +99,9 @@ final class CodeDirectory: Sendable {
         }
         // Consecutive days, ending yesterday, on which a person under follow-up missed check-ins.
         if !plans.isEmpty {
+            let since = now - Int64(lookbackDays + 1) * 86_400
             let checkIns = try await records(store, .checkIn, scope).compactMap { try? JSONDecoder().decode(CheckIn.self, from: Data($0.draft.body)) }
+                .filter { $0.time >= since }
             var streak: [String: Int] = [:]
             var stillMissing: Set<String>?
             for back in 1...lookbackDays {

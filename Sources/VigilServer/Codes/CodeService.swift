@@ -139,17 +139,22 @@ public final class CodeService: Service, Sendable {
             group.addTask { try await self.recorder.run() }
             var last = ContinuousClock.now
             var first = true
+            var retryAt = ContinuousClock.now
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let due = ContinuousClock.now - last >= .seconds(settings.refreshSeconds)
-                if first || due || stale.exchange(false, ordering: .relaxed) {
+                if first || due || (ContinuousClock.now >= retryAt && stale.exchange(false, ordering: .relaxed)) {
                     first = false
                     last = ContinuousClock.now
                     do {
                         try await refresh()
                         lastError.withLock { $0 = nil }
                     } catch {
+                        // Keep the old directory; try again in 10 s, not at the next change.
                         lastError.withLock { $0 = "\(error)" }
                         logger.warning("codes: directory not rebuilt", metadata: ["error": "\(error)"])
+                        stale.store(true, ordering: .relaxed)
+                        retryAt = ContinuousClock.now + .seconds(10)
+                        await refreshTrustList()
                     }
                 }
                 try? await Task.sleep(for: .seconds(1))
@@ -159,6 +164,15 @@ public final class CodeService: Service, Sendable {
 }
 
 extension NodeConfiguration.Codes {
+    /// The key id of a node's code key: its name in lower case with anything but a-z 0-9 . _ -
+    /// as `-` (what both a JWS `kid` here and a chain's `code-key` allow), then `.code-EPOCH`.
+    static func keyID(node: String, epoch: Int) -> String {
+        let safe = String(String.UnicodeScalarView(node.lowercased().unicodeScalars.map { c in
+            ("a"..."z").contains(c) || ("0"..."9").contains(c) || c == "." || c == "_" || c == "-" ? c : "-"
+        }).prefix(50))
+        return "\(safe).code-\(epoch)"
+    }
+
     /// The settings with the files read and the keys derived from the node's key: the signing
     /// key from `vigil/code-key/v1/EPOCH`, the pseudonym secret from `vigil/code-subject/v1`; the
     /// key id is `NODE.code-EPOCH`.
@@ -195,11 +209,11 @@ extension NodeConfiguration.Codes {
         let signingKey: Curve25519.Signing.PrivateKey
         let subjectSecret: [UInt8]
         do {
-            keyID = try SigningKeyID("\(nodeKey.name).code-\(epoch)")
+            keyID = try SigningKeyID(Self.keyID(node: nodeKey.name, epoch: epoch))
             signingKey = try Curve25519.Signing.PrivateKey(rawRepresentation: try APITokens.derivedSecret(nodeKey, label: "vigil/code-key/v1/\(epoch)"))
             subjectSecret = try APITokens.derivedSecret(nodeKey, label: "vigil/code-subject/v1")
         } catch {
-            throw fail("region", "cannot derive the code key for \(nodeKey.name.prefix(60)): \(error)")
+            throw ConfigurationError("codes: cannot derive the code key for \(nodeKey.name.prefix(60)): \(error)")
         }
         return CodeSettings(
             region: region, keyID: keyID, signingKey: signingKey, lifetime: Int64(lifetime), trustList: trustList, rules: rules,
