@@ -200,8 +200,8 @@ struct CodeUpload: AsyncParsableCommand {
         commandName: "upload",
         abstract: "Upload a checkpoint's offline scan log to a node (POST /api/v1/scans/batch).",
         discussion: """
-            The log is first renamed to LOG.sending, so scans the device records meanwhile go to \
-            a new LOG. Scans go in batches of up to 10,000; after each batch the node has accepted, \
+            The log is first renamed to LOG.sending and a new, empty LOG is created, so scans the \
+            device records meanwhile go to the new LOG. Scans go in batches of up to 10,000; after each batch the node has accepted, \
             LOG.sending is rewritten without it, so an interrupted upload resumes where it stopped \
             (the next upload sends LOG.sending first) and no scan is lost. A batch whose answer was \
             lost is sent again, so a scan can be recorded twice, never dropped. Scans the node \
@@ -218,15 +218,25 @@ struct CodeUpload: AsyncParsableCommand {
         let client = HTTPChainSource.makeClient()
         do {
             // What an interrupted upload left goes first; then the current log, moved aside.
-            if manager.fileExists(atPath: sending) { try await upload(file: sending, client: client) }
+            var any = false
+            var total = (scans: 0, refused: 0)
+            func add(_ counts: (scans: Int, refused: Int)) { total = (total.scans + counts.scans, total.refused + counts.refused) }
+            if manager.fileExists(atPath: sending) {
+                any = true
+                add(try await upload(file: sending, client: client))
+            }
             if manager.fileExists(atPath: log) {
+                any = true
                 do { try manager.moveItem(atPath: log, toPath: sending) } catch {
                     throw IO.failure("cannot move \(log) to \(sending): \(IO.reason(error))")
                 }
-                try await upload(file: sending, client: client)
-            } else if !manager.fileExists(atPath: sending) {
-                throw IO.failure("cannot read \(log): no such file")
+                // A new, empty log for the scans to come (unless `vigil code scan` made one already).
+                let fd = open(log, O_CREAT | O_EXCL | O_WRONLY, 0o644)
+                if fd >= 0 { close(fd) }
+                add(try await upload(file: sending, client: client))
             }
+            if !any { throw IO.failure("cannot read \(log): no such file") }
+            print("uploaded \(total.scans) scans: \(total.scans - total.refused) recorded, \(total.refused) refused")
         } catch {
             try? await client.shutdown()
             throw error
@@ -235,7 +245,7 @@ struct CodeUpload: AsyncParsableCommand {
     }
 
     /// Uploads the scans of `file`, rewriting it after each accepted batch and removing it at the end.
-    func upload(file: String, client: HTTPClient) async throws {
+    func upload(file: String, client: HTTPClient) async throws -> (scans: Int, refused: Int) {
         let text = String(decoding: try IO.read(file, limit: 1 << 30), as: UTF8.self)
         var scans: [OfflineScan] = []
         for (i, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -243,11 +253,13 @@ struct CodeUpload: AsyncParsableCommand {
                 throw IO.failure("\(file):\(i + 1) is not a scan line")
             }
         }
-        try await upload(scans, file: file, client: client)
+        let refused = try await upload(scans, file: file, client: client)
         try? FileManager.default.removeItem(atPath: file)
+        return (scans.count, refused)
     }
 
-    func upload(_ scans: [OfflineScan], file log: String, client: HTTPClient) async throws {
+    /// Sends `scans` in batches; the number the node refused.
+    func upload(_ scans: [OfflineScan], file log: String, client: HTTPClient) async throws -> Int {
         var sent = 0
         var refused = 0
         while sent < scans.count {
@@ -257,8 +269,14 @@ struct CodeUpload: AsyncParsableCommand {
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(["scans": batch])))
-            let response = try await client.execute(request, timeout: .seconds(60))
-            let body = try await response.body.collect(upTo: 64 << 20)
+            let response: HTTPClientResponse
+            let body: ByteBuffer
+            do {
+                response = try await client.execute(request, timeout: .seconds(60))
+                body = try await response.body.collect(upTo: 64 << 20)
+            } catch {
+                throw IO.failure("cannot reach \(url) after \(sent) of \(scans.count) scans (the rest stay in \(log)): \(error)")
+            }
             guard response.status.code == 200 else {
                 throw IO.failure("the node answered \(response.status.code) after \(sent) of \(scans.count) scans: \(String(buffer: body).prefix(300))")
             }
@@ -285,7 +303,7 @@ struct CodeUpload: AsyncParsableCommand {
             }
             IO.printError("vigil: uploaded \(sent) / \(scans.count)")
         }
-        print("uploaded \(scans.count) scans: \(scans.count - refused) recorded, \(refused) refused")
+        return refused
     }
 }
 

@@ -111,6 +111,13 @@ struct CodePlatform {
         #expect(try await p.call(.POST, "/codes", token: resident, json: ["person": isolated]).status == 403)
         let checkpoint = try await p.token("gate.1", .checkpoint, Platform.c1)
         #expect(try await p.call(.POST, "/codes", token: checkpoint, json: ["person": well]).status == 403)
+        // The body read by hand or by the JSON decoder gives the same answer.
+        for body in [#" { "person" : "\#(well)" } "#, #"{"person":"\u00\#(String(format: "%02x", well.utf8.first!))\#(well.dropFirst())"}"#] {
+            let answer = try await p.call(.POST, "/codes", token: staff, body: Array(body.utf8), headers: [("Content-Type", "application/json")])
+            let colour = try answer.json()["colour"] as? String
+            #expect(answer.status == 200 && colour == "green", "\(body): \(answer.text)")
+        }
+        #expect(try await p.call(.POST, "/codes", token: staff, body: Array(#"{"person":"\#(well)""#.utf8)).status == 400)
         let unknown = try await p.call(.POST, "/codes", token: staff, json: ["person": "nobody"])
         #expect(unknown.status == 404 && unknown.problemField == "person")
         #expect(try await p.call(.POST, "/codes", token: staff, json: ["who": well]).problemField == "person")
@@ -118,7 +125,7 @@ struct CodePlatform {
         // Every issued code is audited (asynchronously, in batches).
         try await env.drained()
         let log = try await p.store.auditEvents(after: 0, limit: 10_000)
-        #expect(log.filter { $0.action == "code.issue" }.count == 4)
+        #expect(log.filter { $0.action == "code.issue" }.count == 6)
         #expect(log.contains { $0.action == "code.issue" && $0.resource == "person/\(patient)" && $0.actor == "staff.codes" })
         try await p.stop()
     }

@@ -62,7 +62,7 @@ public struct CommunityAPI: Sendable {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw Problem(.unauthorized, "unauthenticated", "send Authorization: Bearer TOKEN (vigil token issue)", headers: [.wwwAuthenticate: "Bearer"])
         }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let token = Self.trimmingSpaces(header.utf8.dropFirst(7))
         let purpose = request.headers[HTTPField.Name("Vigil-Purpose")!].map { String($0.prefix(200)) } ?? Self.defaultPurpose
         let now = clock()
         if cached, let known = callers.caller(for: token, now: now) {
@@ -87,6 +87,15 @@ public struct CommunityAPI: Sendable {
         let caller = Caller(name: user.name, role: user.role, scope: user.jurisdiction, purpose: purpose)
         if cached { callers.remember(caller, for: token, until: min(Int64(claims.exp.value.timeIntervalSince1970), now + CallerCache.lifetime)) }
         return caller
+    }
+
+    /// The text of `bytes` without surrounding ASCII spaces and tabs (no Foundation: this runs
+    /// on every request).
+    static func trimmingSpaces(_ bytes: Substring.UTF8View) -> String {
+        var slice = bytes[...]
+        while let first = slice.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
+        while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
+        return String(Substring(slice))
     }
 
     static func tokenProblem(_ error: any Error) -> String {

@@ -38,8 +38,10 @@ public final class AdmissionControl: Sendable {
     }
 
     func guards(_ uri: String) -> Bool {
-        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
-        return paths.contains(path)
+        let bytes = uri.utf8
+        let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+        let path = bytes[..<end]
+        return paths.contains { $0.utf8.elementsEqual(path) }
     }
 
     /// Takes a place, or refuses when ``limit`` are taken.

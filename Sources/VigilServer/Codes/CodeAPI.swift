@@ -14,6 +14,8 @@ import VigilSurveillance
 
 struct IssueCodeBody: Decodable { var person: String }
 
+/// An issued code as the API answers it. Written by hand (``json``): this answer is the hot path
+/// of issuance, and `JSONEncoder` cost more than signing the code.
 struct IssuedCodeBody: Encodable {
     var token: String
     var colour: String
@@ -25,6 +27,64 @@ struct IssuedCodeBody: Encodable {
     var expiresAt: Int64
     /// When the colour was worked out (the directory's build time).
     var colourAsOf: Int64
+
+    /// The JSON object with its keys sorted, as `JSONEncoder` with `.sortedKeys` writes it.
+    var json: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(token.utf8.count + 256)
+        func string(_ text: String) {
+            out.append(0x22)
+            for c in text.utf8 {
+                switch c {
+                case 0x22: out += [0x5C, 0x22]
+                case 0x5C: out += [0x5C, 0x5C]
+                case 0x0A: out += [0x5C, 0x6E]
+                case 0x0D: out += [0x5C, 0x72]
+                case 0x09: out += [0x5C, 0x74]
+                case 0..<0x20: out += Array(String(format: "\\u%04x", c).utf8)
+                default: out.append(c)
+                }
+            }
+            out.append(0x22)
+        }
+        func key(_ name: String) {
+            if out.count > 1 { out.append(0x2C) }
+            string(name)
+            out.append(0x3A)
+        }
+        out.append(0x7B)
+        key("colour")
+        string(colour)
+        key("colourAsOf")
+        out += Array(String(colourAsOf).utf8)
+        key("expiresAt")
+        out += Array(String(expiresAt).utf8)
+        key("issuedAt")
+        out += Array(String(issuedAt).utf8)
+        key("jurisdiction")
+        string(jurisdiction)
+        key("kid")
+        string(kid)
+        key("reasons")
+        out.append(0x5B)
+        for (i, reason) in reasons.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out += Array(#"{"code":"#.utf8)
+            string(reason.code)
+            out += Array(#","colour":"#.utf8)
+            string(reason.colour.rawValue)
+            out += Array(#","text":"#.utf8)
+            string(reason.text)
+            out.append(0x7D)
+        }
+        out.append(0x5D)
+        key("region")
+        string(region)
+        key("token")
+        string(token)
+        out.append(0x7D)
+        return out
+    }
 }
 
 struct ScanBody: Decodable {
@@ -121,7 +181,8 @@ extension CommunityAPI {
     func issueCode(_ request: Request, _ caller: Caller) async throws -> Response {
         try caller.require(.issueCodes)
         let codes = try codeService()
-        let body = try await Self.decode(IssueCodeBody.self, request)
+        let bytes = try await NodeRoutes.collect(request, limit: Self.maxJSONBytes)
+        let body = try Self.simplePerson(bytes).map { IssueCodeBody(person: $0) } ?? Self.decode(IssueCodeBody.self, bytes)
         let directory = codes.directory
         guard let entry = directory.entries[body.person] else {
             throw Problem(.notFound, "not-found", "no person \(body.person.prefix(64)) in this node's code directory (a new person appears after the next rebuild)")
@@ -153,12 +214,46 @@ extension CommunityAPI {
                 headers: [.contentType: png ? "image/png" : "image/svg+xml", HTTPField.Name("Vigil-Health-Code")!: token, .cacheControl: "no-store"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
-        return try Self.json(
-            IssuedCodeBody(
-                token: token, colour: entry.decision.colour.rawValue, reasons: entry.decision.reasons, region: codes.issuer.region.description,
-                jurisdiction: jurisdiction.description, kid: codes.issuer.keyID.value, issuedAt: now, expiresAt: now + codes.issuer.lifetime,
-                colourAsOf: directory.builtAt),
-            headers: [.cacheControl: "no-store"])
+        let issued = IssuedCodeBody(
+            token: token, colour: entry.decision.colour.rawValue, reasons: entry.decision.reasons, region: codes.issuer.region.description,
+            jurisdiction: jurisdiction.description, kid: codes.issuer.keyID.value, issuedAt: now, expiresAt: now + codes.issuer.lifetime,
+            colourAsOf: directory.builtAt)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: issued.json)))
+    }
+
+    /// The person of a body that is exactly `{"person":"ID"}` (spaces allowed, no escapes), read
+    /// without a JSON decoder; nil for anything else, which then goes through `JSONDecoder`.
+    static func simplePerson(_ bytes: [UInt8]) -> String? {
+        var i = 0
+        func skip() { while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 } }
+        func take(_ text: StaticString) -> Bool {
+            let expected = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+            guard bytes.count - i >= expected.count, bytes[i..<(i + expected.count)].elementsEqual(expected) else { return false }
+            i += expected.count
+            return true
+        }
+        skip()
+        guard take("{") else { return nil }
+        skip()
+        guard take(#""person""#) else { return nil }
+        skip()
+        guard take(":") else { return nil }
+        skip()
+        guard take(#"""#) else { return nil }
+        let start = i
+        while i < bytes.count, bytes[i] != 0x22 {
+            guard bytes[i] != 0x5C, bytes[i] >= 0x20 else { return nil }
+            i += 1
+        }
+        guard i < bytes.count else { return nil }
+        let person = String(decoding: bytes[start..<i], as: UTF8.self)
+        i += 1
+        skip()
+        guard take("}") else { return nil }
+        skip()
+        return i == bytes.count ? person : nil
     }
 
     static func recorderFull() -> Problem {
