@@ -26,8 +26,16 @@ struct CodesBench: AsyncParsableCommand {
     @Option(help: "Persons in the node's colour directory.") var persons: Int = 20_000
     @Option(help: "Seconds per HTTP run.") var duration: Int = 10
     @Option(help: "wrk connections for the capacity runs.") var connections: Int = 64
-    @Option(help: "Connections of the overload run.") var overloadConnections: Int = 2_000
-    @Option(help: "The node's admission limit (health-code requests in progress).") var admissionLimit: Int = 64
+    @Option(help: "Connections of the overload run (default: 10 × the node's capacity in connections, see --overload-limit).")
+    var overloadConnections: Int?
+    @Option(help: "The node's admission limit for the capacity runs.") var admissionLimit: Int = 64
+    @Option(
+        help: """
+            The node's admission limit for the overload run (default: its capacity in connections — the fewest \
+            wrk connections that reach 90% of the best scan rate).
+            """)
+    var overloadLimit: Int?
+    @Option(help: "Seconds per run of the scan-capacity sweep.") var sweepSeconds: Int = 4
     @Option(help: "Repetitions of the offline measurements (median reported).") var repetitions: Int = 5
     @Option(help: "The wrk executable.") var wrk: String = "/usr/bin/wrk"
     @Option(help: "Keep the node's files here (default: a new temporary directory, removed after).") var dir: String?
@@ -36,7 +44,8 @@ struct CodesBench: AsyncParsableCommand {
         #if DEBUG
         say("warning: debug build; run `swift run -c release vigil bench codes` for meaningful numbers")
         #endif
-        guard persons > 0, duration > 0, connections > 0, overloadConnections > 0, admissionLimit > 0 else {
+        guard persons > 0, duration > 0, connections > 0, overloadConnections ?? 1 > 0, admissionLimit > 0, overloadLimit ?? 1 > 0, sweepSeconds > 0
+        else {
             throw ValidationError("counts must be positive")
         }
         guard FileManager.default.isExecutableFile(atPath: wrk) else {
@@ -151,31 +160,53 @@ struct CodesBench: AsyncParsableCommand {
             let scans = try runWrk(url: base, script: Self.scanScript(bearer: gateToken, tokens: codeTokens), connections: connections, in: directory)
             say("   \(scans.summary)")
 
-            say("== overload: \(overloadConnections) connections of scans, \(duration) s, admission limit \(admissionLimit)")
+            // The node's capacity in connections: the fewest that reach 90% of the best scan rate.
+            say("== scan capacity: wrk, 1 thread, 1 to 32 connections, \(sweepSeconds) s each")
+            var sweep: [(connections: Int, result: WrkResult)] = []
+            for c in [1, 2, 4, 8, 16, 32] {
+                let result = try runWrk(
+                    url: base, script: Self.scanScript(bearer: gateToken, tokens: codeTokens), connections: c, seconds: sweepSeconds, in: directory)
+                say("   \(c) connections: \(result.summary)")
+                sweep.append((c, result))
+            }
+            sweep.append((connections, scans))
+            let best = sweep.map(\.result.rate).max() ?? 0
+            let knee = sweep.first { $0.result.rate >= 0.9 * best }?.connections ?? connections
+            var after = try await drained(base: base, token: staffToken)
+            let admittedA = sweep.reduce(0) { $0 + $1.result.ok }
+            let writtenA = after.visitsWritten - before.visitsWritten
+            say("   capacity: \(Timing.format(best)) scans/s, reached with \(knee) connections; visits written \(writtenA) for \(admittedA) scans answered 200")
+
+            // Overload: the node restarted with its admission limit at that capacity, 10× the connections.
+            let limit = overloadLimit ?? knee
+            let offered = overloadConnections ?? 10 * limit
+            await network.stopAll()
+            configuration.codes?.admissionLimit = limit
+            try Data(try configuration.encoded()).write(to: URL(fileURLWithPath: configPath))
+            try network.start(name)
+            try await network.waitReady()
+            try await waitForDirectory(base: base, token: staffToken)
+            say("== overload: \(offered) connections of scans, \(duration) s, admission limit \(limit)")
             let load = try await LoadGenerator.run(
-                port: port, connections: overloadConnections, seconds: duration,
+                port: port, connections: offered, seconds: duration,
                 request: Self.scanRequest(bearer: gateToken, tokens: codeTokens, port: port))
             say("   \(load.summary)")
-            // Every admitted scan's visit is written.
-            var after = try await status(base: base, token: staffToken)
-            for _ in 0..<300 where after.backlog > 0 {
-                try await Task.sleep(for: .milliseconds(100))
-                after = try await status(base: base, token: staffToken)
-            }
-            let admittedScans = scans.ok + load.ok
-            let written = after.visitsWritten - before.visitsWritten
-            say("   visits written during the scan runs: \(written) for \(admittedScans) admitted scans (\(scans.ok) + \(load.ok)); backlog \(after.backlog); server still running: \(network.isRunning(name))")
+            after = try await drained(base: base, token: staffToken)
+            let writtenB = after.visitsWritten
+            say("   visits written: \(writtenB) for \(load.ok) admitted scans; backlog \(after.backlog); server still running: \(network.isRunning(name))")
             say("   admission counters: \(after.admitted) admitted, \(after.rejected) refused")
             let (rss, peak) = NetworkBench.memory(pid: network.pid(name) ?? 0)
             say("   node memory: \(rss / 1024) MiB resident, \(peak / 1024) MiB peak")
+            let answered = Double(load.ok + load.refused + load.other) / load.seconds
             say("")
             say("| over HTTP | rate | p50 | p99 | goal |")
             say("|---|---:|---:|---:|---|")
             say("| issue codes (wrk, \(connections) connections) | \(Timing.format(issue.rate)) | \(ms(issue.p50)) | \(ms(issue.p99)) | ≥ 20 k/s, p99 < 50 ms |")
             say("| scans (wrk, \(connections) connections) | \(Timing.format(scans.rate)) | \(ms(scans.p50)) | \(ms(scans.p99)) | — |")
-            say("| overload: scans admitted (\(overloadConnections) connections) | \(Timing.format(Double(load.ok) / load.seconds)) | \(ms(load.okP50)) | \(ms(load.okP99)) | p99 < 100 ms |")
+            say("| scans at capacity (wrk, \(knee) connections) | \(Timing.format(sweep.first { $0.connections == knee }!.result.rate)) | \(ms(sweep.first { $0.connections == knee }!.result.p50)) | \(ms(sweep.first { $0.connections == knee }!.result.p99)) | — |")
+            say("| overload: scans admitted (\(offered) connections, limit \(limit)) | \(Timing.format(Double(load.ok) / load.seconds)) | \(ms(load.okP50)) | \(ms(load.okP99)) | p99 < 100 ms |")
             say("| overload: scans refused 503 + Retry-After | \(Timing.format(Double(load.refused) / load.seconds)) | \(ms(load.refusedP50)) | \(ms(load.refusedP99)) | < 5 ms |")
-            say("overload offered \(Timing.format(Double(load.ok + load.refused + load.other) / load.seconds)) responses/s = \(String(format: "%.1f", Double(load.ok + load.refused + load.other) / load.seconds / max(scans.rate, 1)))× the scan capacity; other statuses \(load.other), connection errors \(load.errors); lost visits \(max(0, admittedScans - written))")
+            say("overload: \(offered) connections = \(String(format: "%.0f", Double(offered) / Double(knee)))× the capacity's \(knee); answers \(Timing.format(answered)) = \(String(format: "%.1f", answered / max(best, 1)))× the capacity rate; other statuses \(load.other), connection errors \(load.errors); lost visits \(max(0, admittedA - writtenA) + max(0, load.ok - writtenB))")
         } catch {
             IO.printError(network.logTail(name))
             await network.stopAll()
@@ -201,6 +232,16 @@ struct CodesBench: AsyncParsableCommand {
         let (code, body) = try await HTTPCall.request("GET", "\(base)/api/v1/codes/status", token: token)
         guard code == 200 else { throw IO.failure("codes/status answered \(code): \(String(decoding: body, as: UTF8.self).prefix(200))") }
         return try JSONDecoder().decode(Status.self, from: Data(body))
+    }
+
+    /// The node's status once its recorder holds nothing (at most 30 s).
+    func drained(base: String, token: String) async throws -> Status {
+        var current = try await status(base: base, token: token)
+        for _ in 0..<300 where current.backlog > 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            current = try await status(base: base, token: token)
+        }
+        return current
     }
 
     func waitForDirectory(base: String, token: String) async throws {
@@ -275,12 +316,12 @@ struct CodesBench: AsyncParsableCommand {
         end
         """
 
-    func runWrk(url: String, script: String, connections: Int, in directory: String) throws -> WrkResult {
+    func runWrk(url: String, script: String, connections: Int, seconds: Int? = nil, in directory: String) throws -> WrkResult {
         let path = "\(directory)/bench-\(UUID().uuidString.prefix(8)).lua"
         try Data(script.utf8).write(to: URL(fileURLWithPath: path))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: wrk)
-        process.arguments = ["-t1", "-c\(connections)", "-d\(duration)s", "--latency", "-s", path, url]
+        process.arguments = ["-t1", "-c\(connections)", "-d\(seconds ?? duration)s", "--latency", "-s", path, url]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

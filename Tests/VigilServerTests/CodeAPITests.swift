@@ -62,7 +62,7 @@ struct CodePlatform {
 
     /// Waits until the recorder has written everything it holds.
     func drained() async throws {
-        for _ in 0..<200 where codes.recorder.backlog > 0 { try await Task.sleep(for: .milliseconds(20)) }
+        for _ in 0..<500 where codes.recorder.backlog > 0 { try await Task.sleep(for: .milliseconds(20)) }
         #expect(codes.recorder.backlog == 0)
     }
 }
@@ -269,6 +269,40 @@ struct CodePlatform {
         let status = try await p.call(.GET, "/codes/status", token: admin).json()
         #expect(status["trustedKeys"] as? Int == 2)
         #expect(try await p.call(.POST, "/codes/key", token: try await p.token("staff.k", .community, Platform.c1)).status == 403)
+        try await p.stop()
+    }
+
+    @Test func scansGoOnWhileTheStoreIsDownAndNothingIsLost() async throws {
+        let store = StallingStore()
+        let env = try await CodePlatform.start(store: store)
+        let p = env.platform
+        let person = try await p.person("Commuter", household: Platform.h1)
+        let staff = try await p.token("staff.down", .community, Platform.c1)
+        let gate = try await p.token("gate.down", .checkpoint, Platform.c1)
+        try await env.codes.refresh()
+        let token = try #require(try await env.issue(person, token: staff)["token"] as? String)
+        try await env.drained()
+
+        // The store refuses every write: scans and issuance are still answered at once.
+        store.fail(true)
+        for i in 0..<20 {
+            let scanned = try await p.call(.POST, "/scans", token: gate, json: ["token": token, "place": "station-\(i % 2)"])
+            #expect(scanned.status == 200, "\(scanned.text)")
+        }
+        #expect(try await p.call(.POST, "/codes", token: staff, json: ["person": person]).status == 200)
+        let failing = try await eventually(timeout: .seconds(10)) { store.refused > 0 }
+        #expect(failing, "the recorder tried to write")
+        let held = try await eventually(timeout: .seconds(10)) { env.codes.recorder.backlog == 21 }
+        #expect(held, "held between attempts, not dropped")
+
+        // The store comes back: everything held is written.
+        store.fail(false)
+        try await env.drained()
+        let range = (CodePlatform.now - 600)...(CodePlatform.now + 600)
+        let written = try await store.visits(at: [VisitQuery(place: try PlaceID("station-0"), range: range), VisitQuery(place: try PlaceID("station-1"), range: range)], openDuration: 3600)
+        #expect(written.map(\.count) == [10, 10])
+        #expect(try await store.auditEvents(after: 0, limit: 100).filter { $0.action == "code.issue" }.count == 2)
+        #expect(env.codes.recorder.written.failures > 0)
         try await p.stop()
     }
 

@@ -16,7 +16,9 @@ public final class CodeRecorder: Service, Sendable {
     struct Held {
         var visits: [Visit] = []
         var audit: [AuditEvent] = []
-        var count: Int { visits.count + audit.count }
+        /// Items taken out for the write in progress.
+        var writing = 0
+        var count: Int { visits.count + audit.count + writing }
     }
 
     /// Items (visits plus audit events) held at most.
@@ -48,7 +50,7 @@ public final class CodeRecorder: Service, Sendable {
         }
     }
 
-    /// Items held now (not yet written).
+    /// Items held now, the write in progress included: 0 means everything offered is written.
     public var backlog: Int { held.withLock { $0.count } }
 
     /// Visits and audit events written so far, and failed writes.
@@ -94,9 +96,11 @@ public final class CodeRecorder: Service, Sendable {
             let a = min(held.audit.count, batchSize - v)
             batch.audit = Array(held.audit.prefix(a))
             held.audit.removeFirst(a)
+            held.writing = v + a
             return batch
         }
         guard batch.count > 0 else { return true }
+        defer { held.withLock { $0.writing = 0 } }
         var wroteVisits = false
         do {
             if !batch.visits.isEmpty {
