@@ -100,11 +100,14 @@ typealias PostgresCommunityConformance = CommunityStoreConformance<PostgresCommu
             let elapsed = try await clock.measure { _ = try await store.insertPersons(drafts) }
             print("PostgreSQL: inserted 20000 persons in \(elapsed)")
             try await client.query("ANALYZE \(unescaped: "\"\(schema)\"").person")
-            // Wide scopes read one range of the scope index in id order and stop after the page;
-            // for a scope of a few rows the planner may fetch them by the index and sort them.
+            // Wide scopes are read in id order and stop after the page: by a range of the scope
+            // index, or — new ids being time-ordered, so the table is in id order — by the primary
+            // key with the scope as a filter, which the planner prefers when most rows match. For
+            // a scope of a few rows the planner uses the scope index and may sort them.
             for (scope, depth, wide) in [("sz", 1, true), ("sz/d3", 2, true), ("sz/d3/s3/c3", 4, false)] {
                 let plan = try await store.queryPlan(PersonQuery(scope: Self.path(scope), limit: 50))
-                #expect(plan.contains { $0.contains("person_scope\(depth)") }, "\(scope): \(plan)")
+                let indexes = wide ? ["person_scope\(depth)", "person_pkey"] : ["person_scope\(depth)"]
+                #expect(plan.contains { line in indexes.contains { line.contains($0) } }, "\(scope): \(plan)")
                 #expect(!plan.contains { $0.contains("Seq Scan") }, "\(scope): \(plan)")
                 if wide { #expect(!plan.contains { $0.contains("Sort") }, "\(scope): \(plan)") }
             }

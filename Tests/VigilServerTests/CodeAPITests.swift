@@ -328,10 +328,15 @@ struct CodePlatform {
             return
         }
         #expect(refused.status == .serviceUnavailable && refused.headerFields[.retryAfter] == "2")
+        // The router's spelling of the same path is counted too.
+        let fourth = EmbeddedChannel(handler: control.handler())
+        try fourth.writeInbound(head("/api/v1//scans/?x=1"))
+        #expect(try fourth.readInbound(as: HTTPRequestPart.self) == nil, "refused: the limit is taken")
+        #expect(control.counts.rejected == 2)
         // Other endpoints are not counted.
         try second.writeInbound(head("/api/v1/persons"))
         #expect(try second.readInbound(as: HTTPRequestPart.self) != nil)
-        #expect(control.counts.rejected == 1 && control.counts.inFlight == 1)
+        #expect(control.counts.rejected == 2 && control.counts.inFlight == 1)
 
         // When the first response ends, the place is free again.
         try first.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))

@@ -30,10 +30,9 @@ final class CallerCache: Sendable {
         }
     }
 
-    func remember(_ caller: Caller, for token: String, until: Int64) {
+    func remember(_ caller: Caller, for token: String, until: Int64, now: Int64) {
         entries.withLock { entries in
             if entries.count >= Self.capacity {
-                let now = until - Self.lifetime
                 entries = entries.filter { $0.value.until > now }
                 if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
             }

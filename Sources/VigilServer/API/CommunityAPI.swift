@@ -85,7 +85,7 @@ public struct CommunityAPI: Sendable {
                 headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
         let caller = Caller(name: user.name, role: user.role, scope: user.jurisdiction, purpose: purpose)
-        if cached { callers.remember(caller, for: token, until: min(Int64(claims.exp.value.timeIntervalSince1970), now + CallerCache.lifetime)) }
+        if cached { callers.remember(caller, for: token, until: min(Int64(claims.exp.value.timeIntervalSince1970), now + CallerCache.lifetime), now: now) }
         return caller
     }
 

@@ -16,8 +16,9 @@ public final class AdmissionControl: Sendable {
     public let limit: Int
     /// Seconds a refused client is told to wait.
     public let retryAfterSeconds: Int
-    /// The paths it guards (exactly, without the query).
+    /// The paths it guards (without the query).
     let paths: [String]
+    private let guardedSegments: [[[UInt8]]]
     private let inFlight = Atomic<Int>(0)
     private let admittedCount = Atomic<Int>(0)
     private let rejectedCount = Atomic<Int>(0)
@@ -27,6 +28,7 @@ public final class AdmissionControl: Sendable {
         self.limit = limit
         self.retryAfterSeconds = retryAfterSeconds
         self.paths = paths
+        guardedSegments = paths.map { Array($0.utf8).split(separator: UInt8(ascii: "/")).map(Array.init) }
     }
 
     /// The health-code endpoints that take surges: issuance, scans and scan uploads.
@@ -37,11 +39,13 @@ public final class AdmissionControl: Sendable {
         (admittedCount.load(ordering: .relaxed), rejectedCount.load(ordering: .relaxed), inFlight.load(ordering: .relaxed))
     }
 
+    /// Whether `uri` is one of ``paths``, compared as the router does: by non-empty segments,
+    /// so `/api/v1//scans/` is `/api/v1/scans` too.
     func guards(_ uri: String) -> Bool {
         let bytes = uri.utf8
         let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
-        let path = bytes[..<end]
-        return paths.contains { $0.utf8.elementsEqual(path) }
+        let segments = bytes[..<end].split(separator: UInt8(ascii: "/"))
+        return guardedSegments.contains { $0.count == segments.count && zip($0, segments).allSatisfy { $0.elementsEqual($1) } }
     }
 
     /// Takes a place, or refuses when ``limit`` are taken.

@@ -116,6 +116,7 @@ public final class CodeRecorder: Service, Sendable {
         } catch {
             // Put back what was not written, in front, so order is kept.
             held.withLock { held in
+                held.writing = 0
                 if !wroteVisits { held.visits.insert(contentsOf: batch.visits, at: 0) }
                 held.audit.insert(contentsOf: batch.audit, at: 0)
             }

@@ -105,6 +105,7 @@ public final class CodeService: Service, Sendable {
             store: store, scope: settings.region, rules: settings.rules, subjectKey: subjectKey, now: now,
             utcOffsetSeconds: settings.utcOffsetSeconds)
         directoryBox.withLock { $0 = built }
+        lastError.withLock { $0 = nil }
         await refreshTrustList()
     }
 
@@ -117,7 +118,10 @@ public final class CodeService: Service, Sendable {
             guard let id = try? SigningKeyID(key.kid), let region = try? JurisdictionPath(key.region),
                 let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key.publicKey),
                 let entry = try? TrustList.Key(id: id, region: region, publicKey: publicKey, notBefore: key.notBefore, expires: key.notAfter)
-            else { continue }
+            else {
+                logger.warning("codes: a chain's code key cannot go in the trust list; skipped", metadata: ["kid": "\(key.kid)"])
+                continue
+            }
             keys[id] = entry
         }
         if keys[issuer.keyID] == nil, let own = try? issuer.trustListKey(notBefore: 0, expires: Int64.max / 2) {
@@ -180,6 +184,10 @@ extension NodeConfiguration.Codes {
         func fail(_ field: String, _ message: String) -> ConfigurationError { ConfigurationError("codes.\(field): \(message)") }
         let region: JurisdictionPath
         do { region = try JurisdictionPath(self.region) } catch { throw fail("region", "\"\(self.region.prefix(60))\" is not a jurisdiction path") }
+        // The chain's `code-key` takes a region of 1-64 of a-z 0-9 . _ - /: refuse now what it would refuse later.
+        guard self.region.utf8.count <= 64,
+            self.region.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || "._-/".unicodeScalars.contains($0) })
+        else { throw fail("region", "must be 1-64 of a-z 0-9 . _ - / to go on a chain's code-key proposal") }
         let epoch = keyEpoch ?? 1
         guard (1...1_000_000).contains(epoch) else { throw fail("keyEpoch", "must be 1-1000000") }
         let lifetime = lifetimeSeconds ?? 300
