@@ -263,14 +263,7 @@ extension CommunityAPI {
 
     /// Every record of `kind` in `scope`, decoded.
     func all<T: Decodable>(_ kind: RecordKind, _ type: T.Type, in scope: JurisdictionPath) async throws -> [T] {
-        var items: [T] = []
-        var after: String?
-        repeat {
-            let page = try await store.records(RecordQuery(kind: kind, scope: scope, after: after, limit: 1000))
-            items += try page.items.map { try JSONDecoder().decode(type, from: Data($0.draft.body)) }
-            after = page.next
-        } while after != nil
-        return items
+        try await store.allRecords(kind, in: scope).map { try JSONDecoder().decode(type, from: Data($0.draft.body)) }
     }
 
     // MARK: Cases

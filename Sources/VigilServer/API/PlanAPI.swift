@@ -370,14 +370,7 @@ extension CommunityAPI {
 
     /// Every stored record of `kind` in `scope`.
     func storedRecords(_ kind: RecordKind, in scope: JurisdictionPath) async throws -> [StoredRecord] {
-        var items: [StoredRecord] = []
-        var after: String?
-        repeat {
-            let page = try await store.records(RecordQuery(kind: kind, scope: scope, after: after, limit: 1000))
-            items += page.items
-            after = page.next
-        } while after != nil
-        return items
+        try await store.allRecords(kind, in: scope)
     }
 
     /// Inserts a record at `id`, or `id~2`, `id~3`, ... when that id is taken (a plan that

@@ -198,7 +198,7 @@ extension CommunityAPI {
         }
         let me = try Self.decodeStored(Volunteer.self, record)
         var items: [[UInt8]] = []
-        for stored in try await allVersioned(.volunteerTask, in: me.area.ancestor(at: .city) ?? me.area) {
+        for stored in try await store.allRecords(.volunteerTask, in: me.area.ancestor(at: .city) ?? me.area) {
             let task = try Self.decodeStored(VolunteerTask.self, stored)
             if task.volunteer == me.id, stage.map({ $0 == task.stage }) ?? true { items.append(try Self.envelope(stored)) }
         }
@@ -355,12 +355,12 @@ extension CommunityAPI {
         try caller.require(.manageVolunteers, at: scope)
         let policy = try body.policy?.policy() ?? .standard
         var tasks: [VolunteerTaskID: (VolunteerTask, StoredRecord)] = [:]
-        for record in try await allVersioned(.volunteerTask, in: scope) {
+        for record in try await store.allRecords(.volunteerTask, in: scope) {
             let task = try Self.decodeStored(VolunteerTask.self, record)
             if task.stage.isDispatchable { tasks[task.id] = (task, record) }
         }
         var volunteers: [VolunteerID: (Volunteer, StoredRecord)] = [:]
-        for record in try await allVersioned(.volunteer, in: scope) {
+        for record in try await store.allRecords(.volunteer, in: scope) {
             let volunteer = try Self.decodeStored(Volunteer.self, record)
             volunteers[volunteer.id] = (volunteer, record)
         }
@@ -500,7 +500,7 @@ extension CommunityAPI {
         }
         let policy = try OrderBatchingPolicy(maxOrdersPerTask: body.maxOrdersPerTask ?? 10, groupLevel: level)
         var orders: [ResidentOrderID: (ResidentOrder, StoredRecord)] = [:]
-        for record in try await allVersioned(.residentOrder, in: scope) {
+        for record in try await store.allRecords(.residentOrder, in: scope) {
             let order = try Self.decodeStored(ResidentOrder.self, record)
             if order.stage.isOpen { orders[order.id] = (order, record) }
         }
@@ -580,17 +580,6 @@ extension CommunityAPI {
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    /// Every stored record of `kind` in `scope`, with its version.
-    private func allVersioned(_ kind: RecordKind, in scope: JurisdictionPath) async throws -> [StoredRecord] {
-        var items: [StoredRecord] = []
-        var after: String?
-        repeat {
-            let page = try await store.records(RecordQuery(kind: kind, scope: scope, after: after, limit: 1000))
-            items += page.items
-            after = page.next
-        } while after != nil
-        return items
-    }
 
     private static func decodeStored<T: Decodable>(_ type: T.Type, _ record: StoredRecord) throws -> T {
         try JSONDecoder().decode(type, from: Data(record.draft.body))

@@ -73,14 +73,14 @@ final class CodeDirectory: Sendable {
             return try CodeSubjectStatus(asOf: today)
         }
 
-        for record in try await records(store, .case, scope) {
+        for record in try await store.allRecords(.case, in: scope) {
             guard let item = try? JSONDecoder().decode(Case.self, from: Data(record.draft.body)), item.status != .ruledOut else { continue }
             var s = try status(item.person)
             if s.caseStatus == nil || Self.severity(item.status) > Self.severity(s.caseStatus!) { s.caseStatus = item.status }
             statuses[item.person] = s
         }
         var plans: [FollowUpPlan] = []
-        for record in try await records(store, .followUpPlan, scope) {
+        for record in try await store.allRecords(.followUpPlan, in: scope) {
             guard let plan = try? JSONDecoder().decode(FollowUpPlan.self, from: Data(record.draft.body)) else { continue }
             plans.append(plan)
             guard plan.start <= today, today <= plan.end else { continue }
@@ -88,7 +88,7 @@ final class CodeDirectory: Sendable {
             s.followUpUntil = max(s.followUpUntil ?? plan.end, plan.end)
             statuses[plan.person] = s
         }
-        for record in try await records(store, .quarantine, scope) {
+        for record in try await store.allRecords(.quarantine, in: scope) {
             guard let order = try? JSONDecoder().decode(Quarantine.self, from: Data(record.draft.body)),
                 order.from <= today, today <= order.to
             else { continue }
@@ -100,7 +100,7 @@ final class CodeDirectory: Sendable {
         // Consecutive days, ending yesterday, on which a person under follow-up missed check-ins.
         if !plans.isEmpty {
             let since = now - Int64(lookbackDays + 1) * 86_400
-            let checkIns = try await records(store, .checkIn, scope).compactMap { try? JSONDecoder().decode(CheckIn.self, from: Data($0.draft.body)) }
+            let checkIns = try await store.allRecords(.checkIn, in: scope).compactMap { try? JSONDecoder().decode(CheckIn.self, from: Data($0.draft.body)) }
                 .filter { $0.time >= since }
             var streak: [String: Int] = [:]
             var stillMissing: Set<String>?
@@ -123,7 +123,7 @@ final class CodeDirectory: Sendable {
         }
         // Visits to places flagged high-risk, within the look-back window.
         let windowStart = now - Int64(lookbackDays) * 86_400
-        let flagged = try await records(store, .riskPlace, scope).compactMap { try? JSONDecoder().decode(RiskPlace.self, from: Data($0.draft.body)) }
+        let flagged = try await store.allRecords(.riskPlace, in: scope).compactMap { try? JSONDecoder().decode(RiskPlace.self, from: Data($0.draft.body)) }
         let queries = try flagged.compactMap { place -> VisitQuery? in
             let from = max(place.from, windowStart)
             let to = min(place.to, now)
@@ -167,16 +167,6 @@ final class CodeDirectory: Sendable {
         }
     }
 
-    private static func records(_ store: any CommunityStore, _ kind: RecordKind, _ scope: JurisdictionPath) async throws -> [StoredRecord] {
-        var items: [StoredRecord] = []
-        var after: String?
-        repeat {
-            let page = try await store.records(RecordQuery(kind: kind, scope: scope, after: after, limit: 1000))
-            items += page.items
-            after = page.next
-        } while after != nil
-        return items
-    }
 }
 
 /// A place flagged high-risk from `from` to `to` (Unix seconds): a visit in that time turns a

@@ -59,17 +59,6 @@ public struct PostgresCommunityStore: CommunityStore {
         }
     }
 
-    /// One read-only statement on a pooled connection, without a transaction: a single statement
-    /// already sees one snapshot, and BEGIN, SET TRANSACTION and COMMIT would cost three more
-    /// round trips (the tracing path makes two such reads per case).
-    private func statement<T: Sendable>(_ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
-        do {
-            return try await client.withConnection { conn in try await body(conn, self.logger) }
-        } catch {
-            throw Self.map(error)
-        }
-    }
-
     /// A read-only transaction on one snapshot.
     private func snapshot<T: Sendable>(_ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
         try await transaction { conn, logger in
@@ -411,35 +400,16 @@ public struct PostgresCommunityStore: CommunityStore {
     }
 
     public func visits(of person: PersonKey, overlapping range: ClosedRange<Int64>, openDuration: Int64) async throws -> [Visit] {
-        let open = max(0, openDuration)
-        return try await statement { conn, logger in
-            // The longest stay anywhere bounds how early an overlapping visit can start; it is
-            // read in the same statement (an init plan), so this is one round trip.
-            let rows = try await conn.query(
-                """
-                SELECT person, place, checkpoint, time_in, time_out FROM \(unescaped: self.s).visit
-                WHERE person = \(person)
-                AND time_in BETWEEN greatest(\(range.lowerBound)::numeric - greatest(
-                        (SELECT coalesce(max(longest), 0) FROM \(unescaped: self.s).visit_stay), \(open)), -9223372036854775808)::bigint
-                    AND \(range.upperBound)
-                AND coalesce(time_out, time_in + \(open)) >= \(range.lowerBound)
-                ORDER BY time_in, id
-                """, logger: logger)
-            return try await Self.visits(rows)
-        }
-    }
-
-    /// The visits of rows `(person, place, checkpoint, time_in, time_out)`.
-    static func visits(_ rows: PostgresRowSequence) async throws -> [Visit] {
-        var visits: [Visit] = []
-        for try await (person, place, checkpoint, timeIn, timeOut) in rows.decode((String, String, String?, Int64, Int64?).self) {
-            do {
-                visits.append(try Visit(person: person, place: try PlaceID(place), checkpoint: checkpoint, timeIn: timeIn, timeOut: timeOut))
-            } catch {
-                throw StoreError(.corrupt, "a stored visit fails validation")
+        try await snapshot { conn, logger in
+            // The longest stay anywhere bounds how early an overlapping visit can start.
+            var longest: Int64 = 0
+            for try await value in try await conn.query("SELECT max(longest) FROM \(unescaped: self.s).visit_stay", logger: logger)
+                .decode(Int64?.self)
+            {
+                longest = value ?? 0
             }
+            return try await self.overlapping(conn, column: "person", key: person, range, longest: longest, openDuration: openDuration, logger)
         }
-        return visits
     }
 
     public func visits(at place: PlaceID, overlapping range: ClosedRange<Int64>, openDuration: Int64) async throws -> [Visit] {
@@ -461,24 +431,33 @@ public struct PostgresCommunityStore: CommunityStore {
     public func visits(at queries: [VisitQuery], openDuration: Int64) async throws -> [[Visit]] {
         guard !queries.isEmpty else { return [] }
         let open = max(0, openDuration)
-        return try await statement { conn, logger in
+        let places = Array(Set(queries.map(\.place.rawValue))).sorted()
+        return try await snapshot { conn, logger in
+            var longest: [String: Int64] = [:]
+            for try await (place, value) in try await conn.query(
+                "SELECT place, longest FROM \(unescaped: self.s).visit_stay WHERE place = ANY(\(places)::text[])", logger: logger
+            ).decode((String, Int64).self) {
+                longest[place] = value
+            }
+            // Places never visited have no stay and no visits: they are not asked.
+            let asked = queries.indices.filter { longest[queries[$0].place.rawValue] != nil }
             var answers = [[Visit]](repeating: [], count: queries.count)
-            let ordinals = queries.indices.map { Int64($0) }
-            let keys = queries.map { $0.place.rawValue }
-            let lowers = queries.map { $0.range.lowerBound }
-            let uppers = queries.map { $0.range.upperBound }
-            // One statement: each query's place joins its longest stay (a place never visited has
-            // none and so no rows), which bounds how early an overlapping visit can start.
+            guard !asked.isEmpty else { return answers }
+            let ordinals = asked.map { Int64($0) }
+            let keys = asked.map { queries[$0].place.rawValue }
+            let lowers = asked.map { queries[$0].range.lowerBound }
+            let uppers = asked.map { queries[$0].range.upperBound }
+            let earliest = asked.map {
+                CommunityRules.earliestTimeIn(lower: queries[$0].range.lowerBound, longestStay: longest[queries[$0].place.rawValue]!, openDuration: open)
+            }
             let rows = try await conn.query(
                 """
                 SELECT q.ord, v.person, v.place, v.checkpoint, v.time_in, v.time_out
-                FROM unnest(\(ordinals)::bigint[], \(keys)::text[], \(uppers)::bigint[], \(lowers)::bigint[]) AS q(ord, place, upper, lower)
-                JOIN \(unescaped: self.s).visit_stay st ON st.place = q.place
+                FROM unnest(\(ordinals)::bigint[], \(keys)::text[], \(earliest)::bigint[], \(uppers)::bigint[], \(lowers)::bigint[])
+                    AS q(ord, place, earliest, upper, lower)
                 CROSS JOIN LATERAL (
                     SELECT person, place, checkpoint, time_in, time_out, id FROM \(unescaped: self.s).visit
-                    WHERE place = q.place
-                    AND time_in BETWEEN greatest(q.lower::numeric - greatest(st.longest, \(open)), -9223372036854775808)::bigint AND q.upper
-                    AND coalesce(time_out, time_in + \(open)) >= q.lower
+                    WHERE place = q.place AND time_in BETWEEN q.earliest AND q.upper AND coalesce(time_out, time_in + \(open)) >= q.lower
                 ) v
                 ORDER BY q.ord, v.time_in, v.id
                 """, logger: logger)

@@ -364,3 +364,17 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         self.purpose = purpose
     }
 }
+
+extension CommunityStore {
+    /// Every stored record of `kind` in `scope`, with its version: all pages of ``records(_:)``.
+    public func allRecords(_ kind: RecordKind, in scope: JurisdictionPath) async throws -> [StoredRecord] {
+        var items: [StoredRecord] = []
+        var after: String?
+        repeat {
+            let page = try await records(RecordQuery(kind: kind, scope: scope, after: after, limit: 1000))
+            items += page.items
+            after = page.next
+        } while after != nil
+        return items
+    }
+}
