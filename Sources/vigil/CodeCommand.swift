@@ -201,7 +201,7 @@ struct CodeUpload: AsyncParsableCommand {
         abstract: "Upload a checkpoint's offline scan log to a node (POST /api/v1/scans/batch).",
         discussion: """
             The log is first renamed to LOG.sending and a new, empty LOG is created, so scans the \
-            device records meanwhile go to the new LOG. Scans go in batches of up to 10,000; after each batch the node has accepted, \
+            device records meanwhile go to the new LOG. Scans go in batches of up to 1,000 (and 2 MiB); after each batch the node has accepted, \
             LOG.sending is rewritten without it, so an interrupted upload resumes where it stopped \
             (the next upload sends LOG.sending first) and no scan is lost. A batch whose answer was \
             lost is sent again, so a scan can be recorded twice, never dropped. Scans the node \
@@ -263,7 +263,16 @@ struct CodeUpload: AsyncParsableCommand {
         var sent = 0
         var refused = 0
         while sent < scans.count {
-            let batch = Array(scans[sent..<min(sent + 10_000, scans.count)])
+            // At most 1,000 scans and 2 MiB a batch, well under the node's 4 MiB body limit.
+            var end = sent
+            var bytes = 0
+            while end < scans.count, end - sent < 1_000 {
+                let size = scans[end].token.utf8.count + scans[end].place.utf8.count + (scans[end].checkpoint?.utf8.count ?? 0) + 64
+                if end > sent, bytes + size > 2 << 20 { break }
+                bytes += size
+                end += 1
+            }
+            let batch = Array(scans[sent..<end])
             var request = HTTPClientRequest(url: url.trimmingCharacters(in: ["/"]) + "/api/v1/scans/batch")
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer \(token)")

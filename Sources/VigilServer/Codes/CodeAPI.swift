@@ -188,7 +188,10 @@ extension CommunityAPI {
             throw Problem(.notFound, "not-found", "no person \(body.person.prefix(64)) in this node's code directory (a new person appears after the next rebuild)")
                 .with(field: "person")
         }
-        try caller.require(.issueCodes, at: entry.household)
+        // Refused without naming the household: a code says the community, never more.
+        guard caller.scope.contains(entry.household) else {
+            throw Problem(.forbidden, "outside-jurisdiction", "that person is outside this caller's jurisdiction")
+        }
         let now = clock()
         // The code names the community, not the household; a region below community level names itself.
         let community = entry.household.ancestor(at: .community) ?? entry.household
@@ -328,7 +331,9 @@ extension CommunityAPI {
         } catch let error as HealthCodeError {
             return (ScanResultBody(index: index, result: "refused", reason: "invalid-code", detail: error.message), nil)
         }
-        let local = verified.region == codes.issuer.region ? codes.directory.persons[verified.subject.value] : nil
+        // Only a code this node signed is traced to its person: another key trusted for the same
+        // region cannot put visits in a local person's record by reusing a pseudonym.
+        let local = verified.keyID == codes.issuer.keyID ? codes.directory.persons[verified.subject.value] : nil
         let person = local ?? Self.foreignKey(verified)
         let visit: Visit
         do {
@@ -394,7 +399,9 @@ extension CommunityAPI {
 
     func putRiskPlace(_ request: Request, _ context: BasicRequestContext, _ caller: Caller) async throws -> Response {
         let codes = try codeService()
-        let placeText = try context.parameters.require("place")
+        // Path parameters arrive percent-encoded; the place id is what scans record.
+        let raw = try context.parameters.require("place")
+        let placeText = raw.removingPercentEncoding ?? raw
         do { _ = try PlaceID(placeText) } catch let error as CommunityError {
             throw Problem(.unprocessableContent, "invalid-field", error.message).with(field: "place")
         }

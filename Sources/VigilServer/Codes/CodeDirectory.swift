@@ -132,7 +132,7 @@ final class CodeDirectory: Sendable {
         }
         if !queries.isEmpty {
             for visits in try await store.visits(at: queries, openDuration: Visit.defaultOpenDuration) {
-                for visit in visits {
+                for visit in visits where visit.timeIn >= windowStart - 30 * 86_400 {  // no absurd times reach the day arithmetic
                     let day = CodeSubjectStatus.day(at: visit.timeIn, utcOffsetSeconds: utcOffsetSeconds)
                     var s = try status(visit.person)
                     s.highRiskVisitDaysAgo.append(max(0, today.daysSinceEpoch - day.daysSinceEpoch))

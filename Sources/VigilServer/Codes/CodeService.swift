@@ -73,6 +73,7 @@ public final class CodeService: Service, Sendable {
     private let verifierBox: Mutex<HealthCodeVerifier>
     private let stale = Atomic<Bool>(true)
     private let lastError = Mutex<String?>(nil)
+    private let trustRefreshedAt = Mutex(ContinuousClock.now)
 
     public init(
         settings: CodeSettings, store: any CommunityStore, logger: Logger, clock: @escaping @Sendable () -> Int64,
@@ -112,6 +113,7 @@ public final class CodeService: Service, Sendable {
     /// The trust list: the file's keys, then those the chains accepted (a chain's key replaces
     /// a file key with the same id), and this node's own key if neither holds it.
     func refreshTrustList() async {
+        trustRefreshedAt.withLock { $0 = ContinuousClock.now }
         var keys: [SigningKeyID: TrustList.Key] = [:]
         for key in settings.trustList.keys { keys[key.id] = key }
         for key in await chainKeys() {
@@ -144,6 +146,7 @@ public final class CodeService: Service, Sendable {
             var last = ContinuousClock.now
             var first = true
             var retryAt = ContinuousClock.now
+            var lastTrustRefresh: ContinuousClock.Instant { trustRefreshedAt.withLock { $0 } }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let due = ContinuousClock.now - last >= .seconds(settings.refreshSeconds)
                 if first || due || (ContinuousClock.now >= retryAt && stale.exchange(false, ordering: .relaxed)) {
@@ -160,6 +163,10 @@ public final class CodeService: Service, Sendable {
                         retryAt = ContinuousClock.now + .seconds(10)
                         await refreshTrustList()
                     }
+                } else if ContinuousClock.now - lastTrustRefresh >= .seconds(5) {
+                    // The chains load after this service starts and accept keys at any time:
+                    // their keys reach the trust list within seconds, not at the next rebuild.
+                    await refreshTrustList()
                 }
                 try? await Task.sleep(for: .seconds(1))
             }
