@@ -18,6 +18,7 @@ import VigilStore
 /// | GET | `/node/v1/chains/{slug}/checkpoint` | C2SP tlog-tiles: the latest final checkpoint |
 /// | GET | `/node/v1/chains/{slug}/state` | the committed state: leader, stage, members, credits, proposals |
 /// | GET | `/node/v1/chains/{slug}/tile/...` | C2SP tlog-tiles: hash tiles and entry bundles |
+/// | GET, POST | `/`, `/login`, `/logout`, `/console`, `/console/votes`, `/public` | the command centre and the public page (``CommandCentre``, docs/web.md), with the community API |
 /// | * | `/api/v1/...` | the community data platform (``CommunityAPI``, docs/api.md), when given; it reports cases to the node's chain with an area secret (``CaseLedger``) unless it has a ledger already |
 public func buildRouter(node: Node, community: CommunityAPI? = nil) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
@@ -45,6 +46,7 @@ public func buildRouter(node: Node, community: CommunityAPI? = nil) -> Router<Ba
     if var community {
         if community.ledger == nil { community.ledger = CaseLedger.forNode(node) }
         community.register(on: router)
+        CommandCentre(api: community, node: node).register(on: router)
     }
     return router
 }
