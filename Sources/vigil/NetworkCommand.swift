@@ -61,59 +61,18 @@ enum Network {
     ]
     static let names = Set((communityMembers + districtMembers).map(\.0)).sorted()
 
+    /// The network `vigil network init` writes: one community chain under the district chain.
+    static var standard: NetworkTopology {
+        NetworkTopology(
+            communities: [.init(slug: community.slug, origin: community.origin, members: communityMembers, leader: "community.riverside")],
+            district: .init(slug: district.slug, origin: district.origin, members: districtMembers, leader: "cdc.district"),
+            areaSecretFile: "keys/\(community.slug).area-secret")
+    }
+
     /// Writes the network; returns the paths written.
     static func write(to dir: String, host: String, basePort: Int, overwrite: Bool) throws -> [String] {
-        var written: [String] = []
-        let keys = try writeKeys(names, to: dir, overwrite: overwrite, written: &written)
-        let time = Int64(Date().timeIntervalSince1970)
-        let member = { (name: String, role: MemberRole) in Member(name: name, key: keys[name]!.verifierKey, role: role) }
-
-        var communityGenesis = Genesis(origin: community.origin, members: communityMembers.map(member), leader: "community.riverside")
-        communityGenesis.parent = district.origin
-        let communityEntry = try Entry.sign(
-            chain: community.origin, kind: .config, author: keys["community.riverside"]!, time: time, body: communityGenesis.json)
-        let communityPolicy = NodeMachine.checkpointPolicy(for: try ChainState(genesis: communityEntry))
-
-        var districtGenesis = Genesis(origin: district.origin, members: districtMembers.map(member), leader: "cdc.district")
-        districtGenesis.children = [LinkedChain(origin: community.origin, policy: communityPolicy)]
-        let districtEntry = try Entry.sign(
-            chain: district.origin, kind: .config, author: keys["cdc.district"]!, time: time, body: districtGenesis.json)
-
-        for (slug, entry) in [(community.slug, communityEntry), (district.slug, districtEntry)] {
-            let path = "\(dir)/genesis/\(slug).json"
-            try Data(entry.bytes + [0x0A]).write(to: URL(fileURLWithPath: path))
-            written.append(path)
-        }
-
-        // The community chain's area secret: its members' pseudonyms of national ids agree, so
-        // each can match a reported case to its own records (mode 0600, like the keys).
-        let secretFile = "keys/\(community.slug).area-secret"
-        var generator = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        try IO.writePrivate(secret + "\n", to: "\(dir)/\(secretFile)", overwrite: overwrite)
-        written.append("\(dir)/\(secretFile)")
-
-        let url = { (name: String) in "http://\(host):\(basePort + names.firstIndex(of: name)!)" }
-        for name in names {
-            var chains: [NodeConfiguration.Chain] = []
-            for (slug, members) in [(community.slug, communityMembers), (district.slug, districtMembers)] where members.contains(where: { $0.0 == name }) {
-                let peers = Dictionary(uniqueKeysWithValues: members.map(\.0).filter { $0 != name }.map { ($0, url($0)) })
-                chains.append(
-                    NodeConfiguration.Chain(
-                        slug: slug, genesis: "genesis/\(slug).json", peers: peers, areaSecretFile: slug == community.slug ? secretFile : nil))
-            }
-            // The district members not on the community chain witness its checkpoints as plain
-            // C2SP witnesses.
-            let witnessFor: [NodeConfiguration.WitnessedLog] =
-                communityMembers.contains(where: { $0.0 == name }) ? [] : [.init(origin: community.origin, keys: communityPolicy.logs.map { $0.key.description })]
-            let configuration = NodeConfiguration(
-                name: name, keyFile: "keys/\(name).key", http: .init(host: host, port: basePort + names.firstIndex(of: name)!),
-                store: "sqlite:data/\(name).sqlite", chains: chains, witnessFor: witnessFor)
-            let path = "\(dir)/\(name).json"
-            try Data(try configuration.encoded()).write(to: URL(fileURLWithPath: path))
-            written.append(path)
-        }
-        return written
+        let ports = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, basePort + $0.offset) })
+        return try standard.write(to: dir, host: host, ports: ports, overwrite: overwrite)
     }
 
     /// Creates `dir` with its `keys`, `genesis` and `data` folders and writes a new key for each
