@@ -96,6 +96,10 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "VigilOutbreak",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "VigilSimulation",
             dependencies: ["VigilLedger"],
             swiftSettings: strictSettings
@@ -123,6 +127,7 @@ let package = Package(
                 "VigilCodes",
                 "VigilStore",
                 "VigilServer",
+                "VigilOutbreak",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -188,6 +193,11 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
             resources: [.copy("Resources")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VigilOutbreakTests",
+            dependencies: ["VigilOutbreak"],
             swiftSettings: strictSettings
         ),
         .testTarget(

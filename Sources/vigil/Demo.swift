@@ -9,26 +9,62 @@ import VigilStore
 import Glibc
 #endif
 
-/// `vigil demo`: a local network of separate node processes on loopback and a scripted episode.
+/// `vigil demo`: the main job. A synthetic city with a seeded outbreak drives the network of its
+/// organisations' nodes (separate processes on loopback, SQLite stores); `--scripted` plays the
+/// short scripted ledger episode instead.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start a local network of Vigil nodes as separate processes and play a scripted episode.",
+        abstract: "Run a simulated city outbreak through a local network of Vigil nodes, with the command centre.",
         discussion: """
-            Writes a network (as `vigil network init`) to --dir, starts each node with `vigil serve` \
-            on loopback, and plays the episode: a clinic reports a suspected case on the community \
-            chain, two members endorse it, it commits under a cosigned checkpoint, and the district \
-            CDC (the community chain's supervisor) relays it to the district chain, where two members \
-            endorse it. Each chain is then verified offline over its tlog-tiles. Node logs are in \
-            DIR/logs; the node databases stay in DIR/data for `vigil verify chain --dir`.
+            Generates a city (one district, several communities, residents in households, venues \
+            with checkpoints, clinics, a designated hospital), writes a network for it (a community \
+            chain per community with its committee, its clinic, the hospital and the district CDC as \
+            supervisor; the district chain under the CDC), starts every node with `vigil serve`, and \
+            plays a seeded outbreak day by day through the nodes' APIs: registry import, visits at \
+            checkpoints, suspected-case reports endorsed by other nodes, a false report vetoed, \
+            outcomes, contact tracing and quarantine, escalation to the district chain, daily and \
+            zero reports reviewed by two people and published. The district CDC's node serves the \
+            command centre on --port (http://127.0.0.1:8080/console) and the public page (/public); \
+            a login for each role is printed at start. Everything is kept in --data-dir.
+
+            With --scripted: the short scripted episode on the standard network (`vigil network \
+            init`): a report, two endorsements, the relay, offline verification.
             """
     )
 
-    @Option(help: "Directory for the network (default: a new temporary directory).") var dir: String?
-    @Option(help: "The first node's port; the others follow (default: the first free range from 7400).") var basePort: Int?
-    @Flag(help: "Keep the nodes running after the episode, until Ctrl-C.") var keepRunning = false
+    @Option(help: "The outbreak's and the city's seed.") var seed: UInt64 = 1
+    @Option(help: "Simulated days.") var days: Int = 60
+    @Option(help: "Residents in the city.") var residents: Int = 2000
+    @Option(help: "Communities in the district (1-8).") var communities: Int = 3
+    @Option(help: "Simulated days per minute of real time (0: as fast as the nodes go).") var speed: Double = 30
+    @Option(help: "Directory for the network, its keys, logs and databases (default: a new temporary directory).") var dataDir: String?
+    @Option(help: "The port of the command centre (the district CDC's node).") var port: Int = 8080
+    @Flag(inversion: .prefixedNo, help: "Keep the nodes and the command centre running after the simulation, until Ctrl-C.") var keepRunning = true
+    @Flag(help: "Play the short scripted ledger episode instead of the city.") var scripted = false
+    @Option(help: "With --scripted: directory for the network (as --data-dir).") var dir: String?
+    @Option(help: "With --scripted: the first node's port; the others follow (default: the first free range from 7400).") var basePort: Int?
+
+    func validate() throws {
+        guard days >= 1, days <= 366 else { throw ValidationError("--days must be 1 to 366") }
+        guard (1...8).contains(communities) else { throw ValidationError("--communities must be 1 to 8") }
+        guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 or more") }
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+    }
 
     func run() async throws {
-        let directory = try dir ?? Self.temporaryDirectory()
+        if scripted { return try await runScripted() }
+        let directory = try dataDir ?? Self.temporaryDirectory()
+        if let contents = try? FileManager.default.contentsOfDirectory(atPath: directory), !contents.isEmpty {
+            throw IO.failure("\(directory) is not empty: give a new or empty --data-dir")
+        }
+        let options = CityDemo.Options(
+            seed: seed, days: days, residents: residents, communities: communities, speed: speed, directory: directory, consolePort: port,
+            keepRunning: keepRunning)
+        try await CityDemo(options: options, say: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }).run()
+    }
+
+    func runScripted() async throws {
+        let directory = try dir ?? dataDir ?? Self.temporaryDirectory()
         if let contents = try? FileManager.default.contentsOfDirectory(atPath: directory), !contents.isEmpty {
             throw IO.failure("\(directory) is not empty: give a new or empty --dir")
         }
@@ -54,10 +90,6 @@ struct Demo: AsyncParsableCommand {
         } catch {
             await network.stopAll()
             throw IO.failure("the demo stopped: \(error)")
-        }
-        if keepRunning {
-            say("\nThe nodes keep running; press Ctrl-C to stop them.")
-            await Self.waitForInterrupt()
         }
         say("\n== stopping the nodes (SIGTERM, graceful shutdown)")
         await network.stopAll()

@@ -66,9 +66,11 @@ struct NetworkTopology {
             var configured: [NodeConfiguration.Chain] = []
             for (chain, isCommunity) in chains where chain.members.contains(where: { $0.0 == name }) {
                 let peers = Dictionary(uniqueKeysWithValues: chain.members.map(\.0).filter { $0 != name }.map { ($0, url($0)) })
+                // A node's API reports cases to one chain: its first community chain.
+                let reportsHere = isCommunity && !configured.contains { $0.areaSecretFile != nil }
                 configured.append(
                     NodeConfiguration.Chain(
-                        slug: chain.slug, genesis: "genesis/\(chain.slug).json", peers: peers, areaSecretFile: isCommunity ? areaSecretFile : nil))
+                        slug: chain.slug, genesis: "genesis/\(chain.slug).json", peers: peers, areaSecretFile: reportsHere ? areaSecretFile : nil))
             }
             // District members not on a community chain witness its checkpoints as plain C2SP witnesses.
             let witnessFor: [NodeConfiguration.WitnessedLog] = communities.compactMap { chain in

@@ -114,7 +114,7 @@ final class StopFlag: Sendable {
     /// reported by `vigil verify chain`, with the entry it falls in.
     @Test func theDemoPlaysTheEpisodeAndAChangedByteInANodeDatabaseIsFound() throws {
         try withTemporaryDirectory { directory in
-            let demo = try VigilBinary.run(["demo", "--dir", directory.appendingPathComponent("net").path], in: directory)
+            let demo = try VigilBinary.run(["demo", "--scripted", "--dir", directory.appendingPathComponent("net").path], in: directory)
             #expect(demo.status == 0, "stderr: \(demo.stderr)\nstdout: \(demo.stdout)")
             for step in [
                 "report", "is entry 1, committed", "clinic.river endorses it", "hospital.east endorses it",
