@@ -217,6 +217,9 @@ let package = Package(
                 "VigilServer",
                 "VigilTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: strictSettings

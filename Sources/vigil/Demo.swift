@@ -136,10 +136,38 @@ struct Demo: AsyncParsableCommand {
         }
     }
 
-    /// Sleeps until the process is interrupted: Ctrl-C reaches the demo and its nodes together
-    /// (one process group), and each node shuts down gracefully.
+    /// Waits for SIGINT or SIGTERM (Ctrl-C reaches the demo and its nodes together, as one
+    /// process group; a signal to the demo alone also ends the wait), so that the demo then
+    /// stops its nodes gracefully instead of leaving them running.
     static func waitForInterrupt() async {
-        while true { try? await Task.sleep(for: .seconds(3600)) }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            SignalWait.shared.wait(continuation)
+        }
+    }
+}
+
+/// The signal sources `Demo.waitForInterrupt` listens on.
+final class SignalWait: @unchecked Sendable {
+    static let shared = SignalWait()
+    private let queue = DispatchQueue(label: "vigil.demo.signals")
+    private var sources: [any DispatchSourceSignal] = []
+    private var continuation: CheckedContinuation<Void, Never>?
+
+    func wait(_ continuation: CheckedContinuation<Void, Never>) {
+        queue.sync {
+            self.continuation = continuation
+            guard sources.isEmpty else { return }
+            for number in [SIGINT, SIGTERM] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler { [weak self] in
+                    self?.continuation?.resume()
+                    self?.continuation = nil
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
     }
 }
 

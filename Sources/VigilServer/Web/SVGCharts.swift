@@ -75,7 +75,7 @@ enum SVGCharts {
                 <g class="risk risk-\(level)" data-community="\(escape(risk.community.description))"><rect x="\(f(x))" y="\(f(y))" width="\(f(tile.w))" height="\(f(tile.h))" rx="6" fill="\(colour(level))">\
                 <title>\(escape(name)): \(level) risk (\(escape(reasons))); \(risk.recent) cases in 14 days, \(risk.cumulative) in all</title></rect>\
                 <text x="\(f(x + 8))" y="\(f(y + 22))" fill="#fff" font-weight="bold">\(escape(String(name.prefix(14))))</text>\
-                <text x="\(f(x + 8))" y="\(f(y + 44))" fill="#fff">\(level) · \(risk.recent) in 14 d</text></g>
+                <text x="\(f(x + 8))" y="\(f(y + 44))" fill="#fff">\(level) · \(risk.recent) / 14 d</text></g>
                 """
         }
         return svg + "</svg>"
