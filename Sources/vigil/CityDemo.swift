@@ -19,6 +19,8 @@ struct CityDemo {
         var speed: Double
         var directory: String
         var consolePort: Int
+        /// The first port of the other nodes; nil: the first free range from 7400.
+        var basePort: Int?
         var keepRunning: Bool
     }
 
@@ -40,9 +42,19 @@ struct CityDemo {
             throw IO.failure("port \(options.consolePort) is in use: stop what uses it or give --port")
         }
         let others = names.filter { $0 != DemoCity.cdc }
-        guard let base = Demo.freePortRange(from: 7400, count: others.count),
-            !(base...(base + others.count - 1)).contains(options.consolePort)
-        else { throw IO.failure("no \(others.count) consecutive free ports above 7400") }
+        let base: Int
+        if let first = options.basePort {
+            guard first >= 1, first + others.count - 1 <= 65535, Demo.portsFree(first, count: others.count) else {
+                throw IO.failure("ports \(first)-\(first + others.count - 1) are not all free")
+            }
+            base = first
+        } else {
+            guard let free = Demo.freePortRange(from: 7400, count: others.count) else { throw IO.failure("no \(others.count) consecutive free ports above 7400") }
+            base = free
+        }
+        guard !(base...(base + others.count - 1)).contains(options.consolePort) else {
+            throw IO.failure("the command centre's port \(options.consolePort) is among the nodes' ports \(base)-\(base + others.count - 1)")
+        }
         var ports = Dictionary(uniqueKeysWithValues: others.enumerated().map { ($0.element, base + $0.offset) })
         ports[DemoCity.cdc] = options.consolePort
         _ = try IO.checking("network init") { try topology.write(to: options.directory, host: "127.0.0.1", ports: ports, overwrite: false) }

@@ -42,7 +42,7 @@ struct Demo: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Keep the nodes and the command centre running after the simulation, until Ctrl-C.") var keepRunning = true
     @Flag(help: "Play the short scripted ledger episode instead of the city.") var scripted = false
     @Option(help: "With --scripted: directory for the network (as --data-dir).") var dir: String?
-    @Option(help: "With --scripted: the first node's port; the others follow (default: the first free range from 7400).") var basePort: Int?
+    @Option(help: "The first port of the nodes other than the command centre's; the others follow (default: the first free range from 7400).") var basePort: Int?
 
     func validate() throws {
         guard days >= 1, days <= 366 else { throw ValidationError("--days must be 1 to 366") }
@@ -59,7 +59,7 @@ struct Demo: AsyncParsableCommand {
         }
         let options = CityDemo.Options(
             seed: seed, days: days, residents: residents, communities: communities, speed: speed, directory: directory, consolePort: port,
-            keepRunning: keepRunning)
+            basePort: basePort, keepRunning: keepRunning)
         try await CityDemo(options: options, say: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }).run()
     }
 

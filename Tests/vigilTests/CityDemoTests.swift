@@ -35,13 +35,16 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = directory.appendingPathComponent("net")
-        let port = try #require(Demo.freePortRange(from: Int.random(in: 20000...40000), count: 1))
+        // Ports away from the 7400 range other tests' networks take by default.
+        let firstPort = try #require(Demo.freePortRange(from: Int.random(in: 41000...50000), count: 9))
+        let port = firstPort + 8
         let output = directory.appendingPathComponent("stdout")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         let process = Process()
         process.executableURL = try VigilBinary.location.get()
         process.arguments = [
             "demo", "--days", "16", "--residents", "800", "--communities", "2", "--speed", "0", "--data-dir", data.path, "--port", "\(port)",
+            "--base-port", "\(firstPort)",
         ]
         process.currentDirectoryURL = directory
         process.standardOutput = try FileHandle(forWritingTo: output)
@@ -57,6 +60,7 @@ import Testing
             if stdout.contains("The nodes keep running") { break }
             try await Task.sleep(for: .milliseconds(500))
         }
+        if !process.isRunning { stdout = (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
         try #require(stdout.contains("The nodes keep running"), "the demo did not finish its days:\n\(stdout.suffix(3000))")
         for line in [
             "== Vigil demo: 800 residents", "nodes started as separate processes", "the committees import their residents", "day 16/16",
