@@ -85,9 +85,6 @@ struct DemoCity {
         return users
     }
 
-    /// The ISO date of simulated day `day`, when the simulation ends today.
-    static func date(_ day: Int, start: CivilDate) -> CivilDate { start.addingDays(day) }
-
     /// Unix seconds of `minute` past midnight UTC on `date`.
     static func time(_ date: CivilDate, minute: Int) -> Int64 { Int64(date.daysSinceEpoch) * 86_400 + Int64(minute) * 60 }
 

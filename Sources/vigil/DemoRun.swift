@@ -206,7 +206,7 @@ struct DemoRun {
             counts[i].newSuspected += 1
             totals.reported += 1
         }
-        // Decisions, one task per report.
+        // Decisions on the reports still open.
         let pending = reports.values.filter { $0.outcome == nil && !$0.vetoed }
         for var report in pending.sorted(by: { $0.resident < $1.resident }) {
             let slug = demo.chainSlug(report.community)
@@ -229,7 +229,10 @@ struct DemoRun {
             if !proposal.approvers.contains(demo.committee(report.community)) {
                 let vote = try await staff(report.community).call(
                     .POST, "/ledger/proposals/\(report.entry.hex)/vote", json: ["approve": true, "reason": "resident of this community; visited at home"])
-                _ = vote
+                // 409: the chain refused it because the proposal was decided meanwhile.
+                guard (200..<300).contains(vote.status) || vote.status == 409 else {
+                    throw DemoClient.Failure(description: "the committee's vote: \(vote.status) \(String(decoding: vote.body.prefix(300), as: UTF8.self))")
+                }
             }
             if !proposal.approvers.contains(DemoCity.hospital) {
                 try await submit(
@@ -244,21 +247,18 @@ struct DemoRun {
     /// quarantines them at home.
     mutating func recordOutcomes(_ report: DayReport, date: CivilDate, counts: inout [DailyReport.Counts]) async throws {
         for result in report.testResults { results[result.resident] = result.positive }
+        var states: [String: ChainSummary] = [:]  // one read of each chain per day
         for (resident, positive) in results.sorted(by: { $0.key < $1.key }) {
             guard var tracked = reports[resident], tracked.outcome == nil, !tracked.vetoed else {
                 results[resident] = nil
                 continue
             }
             let slug = demo.chainSlug(tracked.community)
-            let state = try await network.client(DemoCity.hospital).state(slug: slug)
-            switch state.proposals.first(where: { $0.id == tracked.entry.hex })?.status {
-            case "accepted": break
-            case "pending", nil: continue  // votes still settling: tomorrow
-            default:
-                results[resident] = nil
-                continue
-            }
+            if states[slug] == nil { states[slug] = try await network.client(DemoCity.hospital).state(slug: slug) }
+            let status = states[slug]?.proposals.first(where: { $0.id == tracked.entry.hex })?.status
+            if status == nil || status == "pending" { continue }  // votes still settling: tomorrow
             results[resident] = nil
+            guard status == "accepted" else { continue }
             totals.accepted += 1
             let result = (resident: resident, positive: positive)
             try await submit(

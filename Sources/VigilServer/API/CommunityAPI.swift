@@ -368,14 +368,7 @@ public struct CommunityAPI: Sendable {
     }
 
     func jurisdictions(in scope: JurisdictionPath) async throws -> [JurisdictionBody] {
-        var items: [JurisdictionBody] = []
-        var after: String?
-        repeat {
-            let page = try await store.records(RecordQuery(kind: .jurisdiction, scope: scope, after: after, limit: 1000))
-            items += try page.items.map { try JSONDecoder().decode(JurisdictionBody.self, from: Data($0.draft.body)) }
-            after = page.next
-        } while after != nil
-        return items
+        try await store.allRecords(.jurisdiction, in: scope).map { try JSONDecoder().decode(JurisdictionBody.self, from: Data($0.draft.body)) }
     }
 
     func reportRecord(_ context: some RequestContext) throws -> (JurisdictionPath, CivilDate, String) {

@@ -25,7 +25,7 @@ struct PublicBulletins {
         var counts: DailyReport.Counts
     }
 
-    /// The approved reports of the node's area (the cities its users work in), latest day first.
+    /// The approved reports of the node's area (the cities its users work in).
     func bulletins() async throws -> [Bulletin] {
         let cities = Set(try await api.store.users().compactMap { $0.jurisdiction.ancestor(at: .city) })
         var names: [JurisdictionPath: String] = [:]
@@ -38,7 +38,7 @@ struct PublicBulletins {
                 bulletins.append(Bulletin(community: name, day: report.day, zero: report.isZeroReport, counts: report.counts))
             }
         }
-        return bulletins.sorted { ($0.day, $1.community) > ($1.day, $0.community) }
+        return bulletins
     }
 
     /// A count as disclosed: 0, the count from `suppressBelow` up, or `<suppressBelow` between.
