@@ -98,7 +98,7 @@ public struct Situation: Sendable, Hashable {
     }
 
     /// EARS C2 (baseline 7, lag 3) over `series`: the threshold and alarm of each day it covers.
-    static func alarms(_ series: [Int], minimumSigma: Double) -> [Int: (threshold: Double, alarm: Bool)] {
+    public static func alarms(_ series: [Int], minimumSigma: Double) -> [Int: (threshold: Double, alarm: Bool)] {
         let configuration = EARS.Configuration(method: .c2, baseline: 7, minSigma: minimumSigma)
         guard let result = try? EARS.detect(Series(counts: series, frequency: 365), configuration: configuration) else { return [:] }
         var found: [Int: (threshold: Double, alarm: Bool)] = [:]

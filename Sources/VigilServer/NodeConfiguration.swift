@@ -21,7 +21,8 @@ import Foundation
 /// Relative paths (`keyFile`, `genesis`, a `sqlite:` path) are relative to the file's directory.
 /// Reads: `name` (required), `keyFile` (default `<name>.key`), `http.host` (default
 /// `127.0.0.1`), `http.port` (default 7400), `store` (default `sqlite:<name>.sqlite`), `chains`
-/// (required, at least one), `witnessFor` (default none), `tickMilliseconds` (default 200),
+/// (required, at least one; each with `slug`, `genesis`, `peers`, and optionally
+/// `areaSecretFile` and `bulletins`), `witnessFor` (default none), `tickMilliseconds` (default 200),
 /// `maxMessageBytes` (default 8 MiB), `sendTimeoutMilliseconds` (default 3000).
 public struct NodeConfiguration: Codable, Hashable, Sendable {
     public struct HTTP: Codable, Hashable, Sendable {
@@ -44,11 +45,34 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
         /// subjects of case reports (`HMAC-SHA256(secret, national id)`): the chain the
         /// community API reports suspected cases to. At most one chain of a node names one.
         public var areaSecretFile: String?
-        public init(slug: String, genesis: String, peers: [String: String], areaSecretFile: String? = nil) {
+        /// Whether this is the node's bulletin chain: each daily report the node publishes goes
+        /// on it as a `bulletin` entry, whose proof the public page links (docs/web.md). At most
+        /// one chain of a node. Default false.
+        public var bulletins: Bool?
+        public init(slug: String, genesis: String, peers: [String: String], areaSecretFile: String? = nil, bulletins: Bool? = nil) {
             self.slug = slug
             self.genesis = genesis
             self.peers = peers
             self.areaSecretFile = areaSecretFile
+            self.bulletins = bulletins
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case slug, genesis, peers, areaSecretFile, bulletins
+        }
+
+        /// Refuses unknown keys, like the rest of the configuration.
+        public init(from decoder: any Decoder) throws {
+            let all = try decoder.container(keyedBy: AnyKey.self)
+            let known = Set(CodingKeys.allCases.map(\.rawValue))
+            if let unknown = all.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+                throw ConfigurationError("chains: unknown key \"\(unknown.prefix(60))\" (known: \(known.sorted().joined(separator: ", ")))")
+            }
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                slug: try c.decode(String.self, forKey: .slug), genesis: try c.decode(String.self, forKey: .genesis),
+                peers: try c.decode([String: String].self, forKey: .peers), areaSecretFile: try c.decodeIfPresent(String.self, forKey: .areaSecretFile),
+                bulletins: try c.decodeIfPresent(Bool.self, forKey: .bulletins))
         }
     }
 
@@ -269,7 +293,12 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
                 }
                 areaSecret = bytes
             }
-            loaded.append(ChainSetup(slug: chain.slug, origin: state.origin, genesis: genesis, peers: chain.peers, areaSecret: areaSecret))
+            let bulletins = chain.bulletins ?? false
+            if bulletins, let other = loaded.first(where: \.bulletins) {
+                throw ConfigurationError("\(context).bulletins: only one chain of a node takes its bulletins (\(other.slug) does already)")
+            }
+            loaded.append(
+                ChainSetup(slug: chain.slug, origin: state.origin, genesis: genesis, peers: chain.peers, areaSecret: areaSecret, bulletins: bulletins))
         }
         var witnessed: [String: [VerifierKey]] = [:]
         for (i, log) in witnessFor.enumerated() {
@@ -360,13 +389,16 @@ public struct ChainSetup: Sendable {
     public var peers: [String: String]
     /// The area secret for case pseudonyms when this is the chain the node reports cases to.
     public var areaSecret: [UInt8]?
+    /// Whether the node's published daily reports go on this chain as `bulletin` entries.
+    public var bulletins: Bool
 
-    public init(slug: String, origin: String, genesis: Entry, peers: [String: String], areaSecret: [UInt8]? = nil) {
+    public init(slug: String, origin: String, genesis: Entry, peers: [String: String], areaSecret: [UInt8]? = nil, bulletins: Bool = false) {
         self.slug = slug
         self.origin = origin
         self.genesis = genesis
         self.peers = peers
         self.areaSecret = areaSecret
+        self.bulletins = bulletins
     }
 }
 

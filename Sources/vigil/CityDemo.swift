@@ -68,10 +68,13 @@ struct CityDemo {
             say("== \(names.count) nodes started as separate processes (logs in \(options.directory)/logs)")
             say("   command centre: http://127.0.0.1:\(options.consolePort)/console   public page: http://127.0.0.1:\(options.consolePort)/public")
             say("   logins (paste the token at /login; also in \(options.directory)/logins.txt):")
-            for user in demo.users where user.role != .admin {
+            // Every login is in logins.txt; the terminal shows one volunteer's of the many.
+            let volunteers = demo.users.filter { $0.role == .volunteer }
+            for user in demo.users where user.role != .admin && (user.role != .volunteer || user.name == volunteers.first?.name) {
                 say("   - \(user.name) (\(user.role.rawValue), \(user.jurisdiction)) at http://127.0.0.1:\(ports[user.node]!)/login — \(user.does)")
                 say("     token: \(tokens[user.name]!)")
             }
+            if volunteers.count > 1 { say("   - and \(volunteers.count - 1) more volunteers (in logins.txt)") }
             var run = try await DemoRun(demo: demo, options: options, network: network, ports: ports, tokens: tokens, say: say)
             try await run.prepare()
             try await run.simulate()

@@ -40,7 +40,7 @@ struct DemoCity {
     }
 
     var topology: NetworkTopology {
-        NetworkTopology(
+        var topology = NetworkTopology(
             communities: communities.indices.map { i in
                 NetworkTopology.ChainPlan(
                     slug: chainSlug(i), origin: origin(i),
@@ -49,6 +49,9 @@ struct DemoCity {
             },
             district: .init(slug: Self.districtSlug, origin: Self.districtOrigin, members: Self.districtMembers, leader: Self.cdc),
             areaSecretFile: "keys/district.area-secret")
+        // Each committee issues and checks its residents' health codes.
+        for i in communities.indices { topology.codes[committee(i)] = NodeConfiguration.Codes(region: communityPath(i)) }
+        return topology
     }
 
     /// A user of the demo: on which node, with which role and jurisdiction.
@@ -82,7 +85,7 @@ struct DemoCity {
                 User(node: Self.cdc, name: "reporter.\(slug)", role: .community, jurisdiction: path, does: "files the community's daily report"),
             ]
         }
-        return users
+        return users + DemoServices.users(self)
     }
 
     /// Unix seconds of `minute` past midnight UTC on `date`.

@@ -16,9 +16,12 @@ struct DemoClient: Sendable {
     }
 
     /// Calls `method path` under `/api/v1` and answers the status and body.
-    func call(_ method: HTTPMethod, _ path: String, json: JSONValue? = nil, csv: String? = nil) async throws -> (status: Int, body: [UInt8]) {
+    func call(
+        _ method: HTTPMethod, _ path: String, json: JSONValue? = nil, csv: String? = nil, headers: [(String, String)] = []
+    ) async throws -> (status: Int, body: [UInt8]) {
         var request = HTTPClientRequest(url: base + "/api/v1" + path)
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Vigil-Purpose", value: "demo")
         if let json {
@@ -35,8 +38,10 @@ struct DemoClient: Sendable {
 
     /// Calls and answers the JSON body of a success; throws the problem's detail otherwise.
     @discardableResult
-    func json(_ method: HTTPMethod, _ path: String, json body: JSONValue? = nil, csv: String? = nil) async throws -> JSONValue {
-        let (status, bytes) = try await call(method, path, json: body, csv: csv)
+    func json(
+        _ method: HTTPMethod, _ path: String, json body: JSONValue? = nil, csv: String? = nil, headers: [(String, String)] = []
+    ) async throws -> JSONValue {
+        let (status, bytes) = try await call(method, path, json: body, csv: csv, headers: headers)
         guard (200..<300).contains(status) else {
             let detail = (try? JSONValue(parsing: bytes))?["detail"]?.stringValue ?? String(decoding: bytes.prefix(300), as: UTF8.self)
             throw Failure(description: "\(method) \(path.prefix(80)): \(status) \(detail)")

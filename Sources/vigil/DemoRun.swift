@@ -45,6 +45,12 @@ struct DemoRun {
     /// Test results waiting for their report's acceptance, by resident.
     var results: [Int: Bool] = [:]
     var vetoDone = false
+    /// Referrals, supplies, volunteers and resident orders.
+    var services = DemoServices()
+    /// Alarms, stages and orders on the district chain.
+    var response: DemoResponse
+    /// Health codes, follow-up plans and check-ins.
+    var codes = DemoCodes()
     /// Running totals for the summary.
     var totals = (reported: 0, accepted: 0, vetoed: 0, confirmed: 0, ruledOut: 0, quarantined: 0, visits: 0, relayed: 0, bulletins: 0)
 
@@ -62,6 +68,7 @@ struct DemoRun {
         let today = CivilDate(daysSinceEpoch: Int(Date().timeIntervalSince1970) / 86_400)
         self.start = today.addingDays(-(options.days - 1))
         self.simulation = OutbreakSimulation(city: demo.city, seed: options.seed)
+        self.response = DemoResponse(communities: demo.communities.count)
     }
 
 
@@ -122,6 +129,9 @@ struct DemoRun {
                     + ", \(mapped) in the registry")
         }
         progress.finish()
+        try await prepareCodes()
+        try await preparePlans()
+        try await services.prepare(self)
     }
 
     // MARK: The days
@@ -134,19 +144,24 @@ struct DemoRun {
             let date = start.addingDays(report.day)
             var counts = [DailyReport.Counts](repeating: .zero, count: demo.communities.count)
             try await recordVisits(report, date: date)
+            try await recordCheckIns(report, date: date)
             try await reportCases(report, date: date, counts: &counts)
             try await recordOutcomes(report, date: date, counts: &counts)
-            try await endorseRelays()
+            try await services.day(report, date: date, run: self)
             for resident in report.hospitalisations { counts[demo.city.residents[resident].community].referrals += 1 }
             for i in demo.communities.indices {
                 counts[i].quarantined = simulation.quarantinedResidents.filter { demo.city.residents[$0].community == i }.count
                 counts[i].contactsUnderFollowUp = counts[i].quarantined
             }
             try await fileDailyReports(counts, date: date)
+            try await respond(counts, dayIndex: report.day, date: date)
+            try await issueCodes(day: report.day)
             say(
                 "day \(report.day + 1)/\(options.days) \(date): infected \(report.counts.cumulativeInfections) (+\(report.infections.count)), "
                     + "reported \(totals.reported) · accepted \(totals.accepted) · vetoed \(totals.vetoed) · confirmed \(totals.confirmed) · "
-                    + "ruled out \(totals.ruledOut) · quarantined \(report.counts.quarantined) · visits \(totals.visits)")
+                    + "ruled out \(totals.ruledOut) · quarantined \(report.counts.quarantined) · visits \(totals.visits) · "
+                    + "stage \(response.stage) · codes g/y/r \(codes.issued["green", default: 0])/\(codes.issued["yellow", default: 0])/\(codes.issued["red", default: 0])"
+                    + (services.progress.isEmpty ? "" : " · " + services.progress))
             if options.speed > 0 {
                 let target = Duration.seconds(60 / options.speed)
                 let spent = ContinuousClock.now - began
@@ -271,6 +286,7 @@ struct DemoRun {
                 counts[i].newConfirmed += 1
                 totals.confirmed += 1
                 simulation.isolate(result.resident)
+                try await markConfirmed(result.resident)
                 counts[i].newCloseContacts += try await traceAndQuarantine(result.resident, date: date)
             } else {
                 counts[i].newRuledOut += 1
@@ -307,22 +323,12 @@ struct DemoRun {
             guard (200..<300).contains(ordered.status) else {
                 throw DemoClient.Failure(description: "POST /quarantines: \(ordered.status) \(String(decoding: ordered.body.prefix(300), as: UTF8.self))")
             }
+            try await planFollowUp(person: id, community: i, date: date)
             quarantined.append(contactResident)
         }
         simulation.quarantine(quarantined, until: simulation.day + 14)
         totals.quarantined += quarantined.count
         return quarantined.count
-    }
-
-    /// Accepted reports the CDC relayed to the district chain: the police and transport endorse them.
-    mutating func endorseRelays() async throws {
-        guard let state = try? await network.client(DemoCity.cdc).state(slug: DemoCity.districtSlug) else { return }
-        for proposal in state.proposals where proposal.relayedFrom != nil && proposal.status == "pending" {
-            for voter in ["police.district", "transport.district"] where !proposal.approvers.contains(voter) {
-                try await submit(.vote, by: voter, slug: DemoCity.districtSlug, origin: DemoCity.districtOrigin, body: ["proposal": .string(proposal.id), "approve": true])
-            }
-        }
-        totals.relayed = state.proposals.filter { $0.relayedFrom != nil }.count
     }
 
     /// Each community's daily report on the CDC's node: drafted and submitted by the community's
@@ -358,12 +364,20 @@ struct DemoRun {
 
     // MARK: The end
 
-    func finish() async throws {
+    mutating func finish() async throws {
         say("\n== after \(options.days) days")
         let truth = simulation.totalInfections
         say("   infections (simulation truth): \(truth); reported \(totals.reported), accepted \(totals.accepted), vetoed \(totals.vetoed), confirmed \(totals.confirmed), ruled out \(totals.ruledOut)")
         say("   residents quarantined after tracing: \(totals.quarantined); visits recorded at checkpoints: \(totals.visits); daily reports published: \(totals.bulletins)")
         say("   reports relayed to the district chain: \(totals.relayed)")
+        say("   alerts proposed on the district chain: \(response.alerts); emergency-plan events: \(response.planEvents.isEmpty ? "none" : response.planEvents.joined(separator: ", "))")
+        say("   stages: "
+            + (response.stageChanges.isEmpty ? "none" : response.stageChanges.map { "\($0.stage) on day \($0.day + 1)" }.joined(separator: ", "))
+            + "; orders broadcast: \(response.orders)")
+        say("   follow-up plans: \(codes.followUps); check-ins: \(codes.checkIns); " + codes.summary)
+        let now = try await finalCodes()
+        say("   codes of the residents in quarantine or isolation today: \(now["green", default: 0]) green, \(now["yellow", default: 0]) yellow, \(now["red", default: 0]) red")
+        for line in services.summary { say("   " + line) }
         say("\n== final checkpoints")
         for i in demo.communities.indices {
             if let note = try await network.client(demo.committee(i)).checkpoint(slug: demo.chainSlug(i)) {

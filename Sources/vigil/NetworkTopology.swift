@@ -70,7 +70,8 @@ struct NetworkTopology {
                 let reportsHere = isCommunity && !configured.contains { $0.areaSecretFile != nil }
                 configured.append(
                     NodeConfiguration.Chain(
-                        slug: chain.slug, genesis: "genesis/\(chain.slug).json", peers: peers, areaSecretFile: reportsHere ? areaSecretFile : nil))
+                        slug: chain.slug, genesis: "genesis/\(chain.slug).json", peers: peers, areaSecretFile: reportsHere ? areaSecretFile : nil,
+                        bulletins: !isCommunity && name == district.leader ? true : nil))
             }
             // District members not on a community chain witness its checkpoints as plain C2SP witnesses.
             let witnessFor: [NodeConfiguration.WitnessedLog] = communities.compactMap { chain in

@@ -51,6 +51,38 @@ import VigilTestSupport
         }
     }
 
+    @Test func oneChainOfANodeMayTakeItsBulletins() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data((ChainFixture.key(for: "clinic.hill").text + "\n").utf8).write(to: dir.appendingPathComponent("hill.key"))
+        try Data(try Chains.community().entries[0].bytes).write(to: dir.appendingPathComponent("community.json"))
+        try Data(try Chains.community(origin: "vigil.test/district").entries[0].bytes).write(to: dir.appendingPathComponent("district.json"))
+        func load(community: String, district: String) throws -> NodeSetup {
+            let text = """
+                {"name": "clinic.hill", "keyFile": "hill.key",
+                 "chains": [{"slug": "community", "genesis": "community.json", "peers": {}\(community)},
+                            {"slug": "district", "genesis": "district.json", "peers": {}\(district)}]}
+                """
+            let file = dir.appendingPathComponent("node-\(UUID().uuidString).json")
+            try Data(text.utf8).write(to: file)
+            return try NodeConfiguration.load(path: file.path)
+        }
+        // Absent is false; true marks the chain; false is allowed and means false.
+        #expect(try load(community: "", district: "").chains.map(\.bulletins) == [false, false])
+        #expect(try load(community: "", district: #", "bulletins": true"#).chains.map(\.bulletins) == [false, true])
+        #expect(try load(community: #", "bulletins": false"#, district: #", "bulletins": true"#).chains.map(\.bulletins) == [false, true])
+        // Two bulletin chains, a value that is not a boolean, and a misspelt key are refused.
+        #expect(throws: ConfigurationError.self) { try load(community: #", "bulletins": true"#, district: #", "bulletins": true"#) }
+        #expect(throws: ConfigurationError.self) { try load(community: #", "bulletins": "yes""#, district: "") }
+        #expect(throws: ConfigurationError.self) { try load(community: #", "bulletin": true"#, district: "") }
+        // Written back, an absent field stays absent and a set one round-trips.
+        let chain = NodeConfiguration.Chain(slug: "district", genesis: "district.json", peers: [:], bulletins: true)
+        let written = try NodeConfiguration(name: "clinic.hill", chains: [chain, NodeConfiguration.Chain(slug: "c", genesis: "c.json", peers: [:])]).encoded()
+        #expect(String(decoding: written, as: UTF8.self).components(separatedBy: "\"bulletins\"").count == 2)
+        #expect(try JSONDecoder().decode(NodeConfiguration.self, from: Data(written)).chains.map(\.bulletins) == [true, nil])
+    }
+
     @Test func storeLocationsParse() throws {
         #expect(try StoreLocation(parsing: "sqlite:data/n.sqlite", relativeTo: "/srv") == .sqlite(path: "/srv/data/n.sqlite"))
         #expect(try StoreLocation(parsing: "memory:", relativeTo: "/") == .memory)

@@ -45,6 +45,10 @@ extension ChainState {
         if !codeKeys.isEmpty {
             summary["codeKeys"] = .object(codeKeys.mapValues { $0.json })
         }
+        // Likewise for bulletins.
+        if !bulletins.isEmpty {
+            summary["bulletins"] = .object(bulletins.mapValues { .string($0.hex) })
+        }
         return .object(summary)
     }
 

@@ -113,6 +113,9 @@ public struct ChainState: Sendable {
     public private(set) var children: [String: LinkedChain]
     public private(set) var shared: [SharedRecords]
     public private(set) var equivocations: [Equivocation]
+    /// The latest `bulletin` entry for each community and day (``Bulletin/key``): a later one
+    /// supersedes it.
+    public private(set) var bulletins: [String: EntryHash] = [:]
     /// Hashes of the entries applied, to reject a replayed entry.
     private var seen: Set<EntryHash>
     /// Pending proposals in chain order: the only ones a clock tick or a membership change can
@@ -179,6 +182,7 @@ public struct ChainState: Sendable {
         case .relay: try relay(entry, now: now)
         case .share: try share(entry, now: now)
         case .evidence: try evidence(entry, now: now)
+        case .bulletin: try bulletin(entry, now: now)
         }
         seen.insert(entry.hash)
         size += 1
@@ -532,6 +536,18 @@ public struct ChainState: Sendable {
         advanceClock(to: now)
         equivocations.append(Equivocation(offender: offender, size: size, entry: entry.hash))
         credit(offender, genesis.credits.evidenceOfLying)
+    }
+}
+
+extension ChainState {
+    // MARK: Bulletins
+
+    /// Any voting member may publish a bulletin; a later one for the same community and day
+    /// supersedes the earlier (a report republished after a correction).
+    private mutating func bulletin(_ entry: Entry, now: Int64) throws(LedgerError) {
+        let bulletin = try Bulletin(json: entry.body)
+        advanceClock(to: now)
+        bulletins[bulletin.key] = entry.hash
     }
 }
 

@@ -26,6 +26,8 @@ public enum EntryKind: String, CaseIterable, Hashable, Sendable, Comparable {
     case share
     /// Proof that a key signed two conflicting checkpoints.
     case evidence
+    /// A published, desensitised daily report (``Bulletin``).
+    case bulletin
 
     public static func < (lhs: EntryKind, rhs: EntryKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -430,7 +430,13 @@ public struct CommunityAPI: Sendable {
         case "publish": try report.publish(by: caller.name, at: now)
         default: try report.unapprove(by: caller.name, at: now, reason: try Self.reason(body))
         }
-        return try await saveReport(report, id: id, expectedVersion: stored.version, caller: caller, action: "report.\(action)")
+        let response = try await saveReport(report, id: id, expectedVersion: stored.version, caller: caller, action: "report.\(action)")
+        // The publication stands; its bulletin goes on the node's bulletin chain, now or later
+        // (docs/web.md, "The public page").
+        if action == "publish", let node = ledger?.node {
+            await PublicBulletins(api: self, node: node).published(report, by: caller)
+        }
+        return response
     }
 
     func saveReport(_ report: DailyReport, id: String, expectedVersion: Int?, caller: Caller, action: String) async throws -> Response {

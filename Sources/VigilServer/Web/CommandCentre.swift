@@ -36,6 +36,8 @@ public struct CommandCentre: Sendable {
         router.get("/console") { request, context in try await console(request, context) }
         router.post("/console/votes") { request, context in try await vote(request, context) }
         router.get("/public") { request, _ in try await publicPage(request) }
+        router.get("/public/proofs/**") { _, context in try await PublicBulletins(api: api, node: node).proof(context) }
+        router.get("/public/policy") { _, _ in try await PublicBulletins(api: api, node: node).policy() }
     }
 
     // MARK: Sessions
@@ -158,7 +160,7 @@ public struct CommandCentre: Sendable {
         return [
             "day": day.description, "scope": caller.scope.description, "reportCount": reports.count,
             "riskMap": SVGCharts.riskMap(picture.communities, names: names), "curve": SVGCharts.epidemicCurve(picture.days),
-            "rt": rt.isEmpty ? false : rt, "alarms": alarms, "hasAlarms": !alarms.isEmpty,
+            "rt": rt, "hasRt": !rt.isEmpty, "alarms": alarms, "hasAlarms": !alarms.isEmpty,
         ]
     }
 
@@ -308,7 +310,7 @@ public struct CommandCentre: Sendable {
     // MARK: Public page
 
     func publicPage(_ request: Request) async throws -> Response {
-        try await PublicBulletins(api: api, node: node).page()
+        try await PublicBulletins(api: api, node: node).page(request)
     }
 
     // MARK: Helpers

@@ -60,7 +60,7 @@ enum SVGCharts {
     static func riskMap(_ risks: [Situation.CommunityRisk], names: [JurisdictionPath: String]) -> String {
         guard !risks.isEmpty else { return "" }
         let columns = min(6, risks.count)
-        let tile = (w: 150.0, h: 64.0, gap: 8.0)
+        let tile = (w: 180.0, h: 64.0, gap: 8.0)
         let rows = (risks.count + columns - 1) / columns
         let w = Double(columns) * (tile.w + tile.gap)
         let h = Double(rows) * (tile.h + tile.gap)
@@ -75,7 +75,7 @@ enum SVGCharts {
                 <g class="risk risk-\(level)" data-community="\(escape(risk.community.description))"><rect x="\(f(x))" y="\(f(y))" width="\(f(tile.w))" height="\(f(tile.h))" rx="6" fill="\(colour(level))">\
                 <title>\(escape(name)): \(level) risk (\(escape(reasons))); \(risk.recent) cases in 14 days, \(risk.cumulative) in all</title></rect>\
                 <text x="\(f(x + 8))" y="\(f(y + 22))" fill="#fff" font-weight="bold">\(escape(String(name.prefix(14))))</text>\
-                <text x="\(f(x + 8))" y="\(f(y + 44))" fill="#fff">\(level) · \(risk.recent) / 14 d</text></g>
+                <text x="\(f(x + 8))" y="\(f(y + 44))" fill="#fff" font-size="13">\(level) · \(risk.recent) cases / 14 d</text></g>
                 """
         }
         return svg + "</svg>"

@@ -69,7 +69,7 @@ enum WebTemplates {
         <div id="epidemic-curve">{{{curve}}}</div>
         {{#hasAlarms}}<p id="alarms"><b>Alarms:</b> {{#alarms}}<span class="error">{{.}}</span> {{/alarms}}</p>{{/hasAlarms}}
         <h2>Reproduction number Rt <span class="muted">(Cori et al., 7-day windows, 95% credible band)</span></h2>
-        <div id="rt-chart">{{{rt}}}{{^rt}}<p class="muted">Too few cases for an estimate yet.</p>{{/rt}}</div>
+        <div id="rt-chart">{{#hasRt}}{{{rt}}}{{/hasRt}}{{^hasRt}}<p class="muted">Too few cases for an estimate yet.</p>{{/hasRt}}</div>
         </section>
         {{/situation}}
         {{#showProposals}}<section id="proposals"><h2>Proposals awaiting this node's vote</h2>
@@ -100,11 +100,16 @@ enum WebTemplates {
     static let publicPage = """
         {{> layout-head}}
         <section id="bulletins-intro"><h2>Public bulletins</h2>
-        <p>Built only from daily reports that passed two-person review. No names; counts from 1 to {{suppressBelow}} are shown as “&lt;{{suppressBelow}}”.
-        Each bulletin is an entry on its community's chain: check it offline with <code>vigil verify entry</code> against the chain's checkpoint.</p></section>
+        <p>Built only from daily reports that passed two-person review. No names; counts from 1 to {{suppressBelow}} are shown as “&lt;{{suppressBelow}}”.</p>
+        {{#hasChain}}<p id="bulletin-chain">Each published bulletin is a <code>bulletin</code> entry on the chain <code>{{chain}}</code>, with exactly the counts shown here.
+        Once a final (cosigned) checkpoint covers it, its <b>proof</b> link gives a C2SP tlog-proof that anyone can check offline against the chain's
+        <a href="/public/policy">policy</a> with <code>vigil verify proof</code>; until then it is <i>pending</i>.</p>{{/hasChain}}
+        {{^hasChain}}<p class="muted" id="no-bulletin-chain">This node puts its bulletins on no chain.</p>{{/hasChain}}</section>
         {{#days}}<section class="bulletin-day"><h2>{{day}}</h2><table><thead><tr><th>community</th><th>confirmed</th><th>suspected</th><th>close contacts</th><th>under follow-up</th><th>quarantined</th><th>ledger</th></tr></thead><tbody>
         {{#bulletins}}<tr class="bulletin"><td>{{community}}{{#zero}} <span class="muted">(zero report)</span>{{/zero}}</td><td>{{confirmed}}</td><td>{{suspected}}</td><td>{{contacts}}</td><td>{{followUp}}</td><td>{{quarantined}}</td>
-        <td>{{#proof}}<a class="proof" href="{{proof}}">entry {{index}}</a>{{/proof}}{{^proof}}<span class="muted">not on the chain yet</span>{{/proof}}</td></tr>{{/bulletins}}
+        <td>{{#hasProof}}<a class="proof" href="{{proof}}">proof</a> <span class="muted">(entry {{index}})</span>
+        <details class="verify"><summary>verify</summary><pre>{{#commands}}{{.}}
+        {{/commands}}</pre></details>{{/hasProof}}{{#isPending}}<span class="pending muted">pending</span>{{/isPending}}{{^hasProof}}{{^isPending}}<span class="muted">—</span>{{/isPending}}{{/hasProof}}</td></tr>{{/bulletins}}
         </tbody></table></section>{{/days}}
         {{^days}}<section><p class="muted" id="no-bulletins">No approved report yet.</p></section>{{/days}}
         {{> layout-foot}}

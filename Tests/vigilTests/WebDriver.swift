@@ -1,0 +1,1 @@
+../VigilServerTests/WebDriver.swift
