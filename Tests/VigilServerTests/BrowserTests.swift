@@ -36,12 +36,7 @@ import VigilTestSupport
         }
 
         // clinic.hill reports a suspected case: a proposal that will await community.a's vote.
-        let patient = try await CaseLedgerTests.person(hill, "Chen Jing", nationalID: CaseLedgerTests.nationalID("44030419900307123"))
-        let clinician = try await hill.platform.token("doctor.hill", .clinician, CaseLedgerTests.c1)
-        let opened = try await hill.platform.call(.POST, "/cases", token: clinician, json: ["person": patient, "onset": today.description])
-        let caseID = try #require(try opened.json()["id"] as? String)
-        let reported = try await hill.platform.call(.POST, "/cases/\(caseID)/report", token: clinician, json: ["syndrome": "ili"])
-        let entry = try #require(try reported.json()["entry"] as? String)
+        let entry = try await CaseLedgerTests.reportSuspectedCase(hill, onset: today)
         let staff = try await committee.platform.token("staff.a", .community, CaseLedgerTests.c1)
 
         try await Browser.run { browser in

@@ -56,6 +56,17 @@ import VigilTestSupport
         return try await site.store.insertPersons([draft])[0].id.rawValue
     }
 
+    /// clinic.hill opens a case for a new patient with onset `onset` and reports it: answers the
+    /// `suspected-case` proposal's entry hash (hex).
+    static func reportSuspectedCase(_ hill: Site, onset: CivilDate) async throws -> String {
+        let patient = try await person(hill, "Chen Jing", nationalID: nationalID("44030419900307123"))
+        let clinician = try await hill.platform.token("doctor.hill", .clinician, c1)
+        let opened = try await hill.platform.call(.POST, "/cases", token: clinician, json: ["person": patient, "onset": onset.description])
+        let caseID = try #require(try opened.json()["id"] as? String)
+        let reported = try await hill.platform.call(.POST, "/cases/\(caseID)/report", token: clinician, json: ["syndrome": "ili"])
+        return try #require(try reported.json()["entry"] as? String)
+    }
+
     /// The proposals `site` lists for `token`, once `id` is among them.
     static func proposals(_ site: Site, token: String, status: String = "all", including id: String) async throws -> [[String: Any]] {
         var items: [[String: Any]] = []
