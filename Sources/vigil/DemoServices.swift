@@ -156,14 +156,19 @@ struct DemoServices {
         }
         try await run.officer.json(.PUT, "/supplies/depots/\(Self.depot)", json: ["name": "District depot", "jurisdiction": .string(DemoCity.district)])
         let keeper = run.client(Self.depotUser, on: DemoCity.cdc)
+        let opening = Self.at(run.start.addingDays(-1), minute: 120)  // the eve of the first day
         for item in Self.items {
             let weekly = Self.weeklyDelivery(item, demo)
             let path = "/supplies/stock/\(Self.depot)@\(item.id)/movements"
             try await keeper.json(
-                .POST, path, json: ["kind": "received", "quantity": .number(Double(2 * weekly)), "reason": "opening stock: two weeks of the province's deliveries"])
+                .POST, path,
+                json: [
+                    "kind": "received", "quantity": .number(Double(2 * weekly)), "reason": "opening stock: two weeks of the province's deliveries",
+                    "time": opening,
+                ])
             let floor = max(1, weekly / 5)
-            try await keeper.json(.POST, path, json: ["kind": "reserveFloorSet", "quantity": .number(Double(floor))])
-            let stock = try await keeper.json(.POST, path, json: ["kind": "setAside", "quantity": .number(Double(floor))])
+            try await keeper.json(.POST, path, json: ["kind": "reserveFloorSet", "quantity": .number(Double(floor)), "time": opening])
+            let stock = try await keeper.json(.POST, path, json: ["kind": "setAside", "quantity": .number(Double(floor)), "time": opening])
             depotAvailable[item.id] = Self.int(stock["available"])
         }
         for i in demo.communities.indices {
@@ -171,7 +176,8 @@ struct DemoServices {
             for item in Self.items {
                 let id = stockID(demo, i, item)
                 let stock = try await stores.json(
-                    .POST, "/supplies/stock/\(id)/movements", json: ["kind": "received", "quantity": .number(Double(item.opening)), "reason": "opening stock"])
+                    .POST, "/supplies/stock/\(id)/movements",
+                    json: ["kind": "received", "quantity": .number(Double(item.opening)), "reason": "opening stock", "time": opening])
                 regular[id] = Self.int(stock["regular"])
             }
         }
@@ -202,6 +208,17 @@ struct DemoServices {
     }
 
     static func int(_ value: JSONValue?) -> Int { Int(value?.doubleValue ?? 0) }
+
+    /// The `time` of a supply write on the simulated `date`: `minute` (UTC) of that day, never
+    /// ahead of the clock (the last simulated day is today). Stocks and requests keep their
+    /// changes in time order and days of cover count consumption by the day it is dated, so every
+    /// supply write of the demo is dated by the simulation, at a fixed minute of the day:
+    /// shipments arrive at 01:00, the weekly round runs at 02:00, the day's use is recorded at
+    /// 10:00 and requests are filed and decided at 10:10 — all before 16:00 UTC, so within the
+    /// same day in the API's default zone (UTC+8).
+    static func at(_ date: CivilDate, minute: Int) -> JSONValue {
+        .number(Double(min(DemoCity.time(date, minute: minute), Int64(Date().timeIntervalSince1970))))
+    }
 
     // MARK: The day
 
@@ -327,7 +344,8 @@ struct DemoServices {
         for (stock, pending) in shipped.sorted(by: { $0.key < $1.key }) where pending.day < report.day {
             let community = communityIndex(demo, stock)
             try await run.client(Self.stores(demo.communities[community].slug), on: DemoCity.cdc).json(
-                .POST, "/supplies/requests/\(pending.request)/receive", json: ["quantity": .number(Double(pending.quantity))])
+                .POST, "/supplies/requests/\(pending.request)/receive",
+                json: ["quantity": .number(Double(pending.quantity)), "time": Self.at(date, minute: 60)])
             shipped[stock] = nil
             supply.delivered += 1
         }
@@ -352,7 +370,9 @@ struct DemoServices {
                 if usage[id]!.count > 7 { usage[id]!.removeFirst() }
                 let used = min(wanted, regular[id] ?? 0)
                 if used > 0 {
-                    let stock = try await stores.json(.POST, "/supplies/stock/\(id)/movements", json: ["kind": "consumed", "quantity": .number(Double(used))])
+                    let stock = try await stores.json(
+                        .POST, "/supplies/stock/\(id)/movements",
+                        json: ["kind": "consumed", "quantity": .number(Double(used)), "time": Self.at(date, minute: 600)])
                     regular[id] = Self.int(stock["regular"])
                 }
                 supply.used += used
@@ -369,13 +389,15 @@ struct DemoServices {
                     json: [
                         "community": .string(demo.communityPath(i)), "item": .string(item.id), "quantity": .number(Double(quantity)),
                         "reason": .string("\(onHand) \(item.unit) left, using about \(daily) a day: a week's supply"),
+                        "time": Self.at(date, minute: 610),
                     ])
                 guard let request = filed["id"]?.stringValue else { throw DemoClient.Failure(description: "POST /supplies/requests answered no id") }
                 supply.requests += 1
                 let available = depotAvailable[item.id] ?? 0
                 if available == 0 {
                     try await run.officer.json(
-                        .POST, "/supplies/requests/\(request)/reject", json: ["reason": "the depot holds nothing above its reserve: wait for the weekly allocation"])
+                        .POST, "/supplies/requests/\(request)/reject",
+                        json: ["reason": "the depot holds nothing above its reserve: wait for the weekly allocation", "time": Self.at(date, minute: 610)])
                     supply.rejected += 1
                     continue
                 }
@@ -383,14 +405,18 @@ struct DemoServices {
                 if granted < quantity {
                     try await run.officer.json(
                         .POST, "/supplies/requests/\(request)/approve",
-                        json: ["quantity": .number(Double(granted)), "reason": .string("the depot has \(available) above its reserve floor")])
+                        json: [
+                            "quantity": .number(Double(granted)), "reason": .string("the depot has \(available) above its reserve floor"),
+                            "time": Self.at(date, minute: 610),
+                        ])
                     supply.partial += 1
                 } else {
-                    try await run.officer.json(.POST, "/supplies/requests/\(request)/approve", json: [:])
+                    try await run.officer.json(.POST, "/supplies/requests/\(request)/approve", json: ["time": Self.at(date, minute: 610)])
                     supply.approved += 1
                 }
                 try await run.officer.json(
-                    .POST, "/supplies/requests/\(request)/ship", json: ["quantity": .number(Double(granted)), "source": ["depot": .string(Self.depot)]])
+                    .POST, "/supplies/requests/\(request)/ship",
+                    json: ["quantity": .number(Double(granted)), "source": ["depot": .string(Self.depot)], "time": Self.at(date, minute: 610)])
                 depotAvailable[item.id] = available - granted
                 supply.shippedUnits += granted
                 shipped[id] = (request, granted, report.day)
@@ -422,7 +448,7 @@ struct DemoServices {
             let delivery = max(Self.weeklyDelivery(item, demo), ((used + item.pack - 1) / item.pack) * item.pack)
             let stock = try await keeper.json(
                 .POST, "/supplies/stock/\(Self.depot)@\(item.id)/movements",
-                json: ["kind": "received", "quantity": .number(Double(delivery)), "reason": "the province's weekly delivery"])
+                json: ["kind": "received", "quantity": .number(Double(delivery)), "reason": "the province's weekly delivery", "time": Self.at(date, minute: 120)])
             supply.provinceUnits += delivery
             depotAvailable[item.id] = Self.int(stock["available"])
         }
@@ -439,14 +465,17 @@ struct DemoServices {
                 guard declaredNeed[id] != need else { continue }
                 try await stores.json(
                     .POST, "/supplies/stock/\(id)/movements",
-                    json: ["kind": "needDeclared", "quantity": .number(Double(need)), "neededBy": .string(date.addingDays(7).description)])
+                    json: [
+                        "kind": "needDeclared", "quantity": .number(Double(need)), "neededBy": .string(date.addingDays(7).description),
+                        "time": Self.at(date, minute: 120),
+                    ])
                 declaredNeed[id] = need
             }
         }
         for item in Self.items {
             var body: [String: JSONValue] = [
                 "item": .string(item.id), "source": ["stock": .string("\(Self.depot)@\(item.id)")], "scope": .string(DemoCity.district),
-                "risk": .object(risk),
+                "risk": .object(risk), "time": Self.at(date, minute: 120),
             ]
             let preview = try await run.officer.json(.POST, "/supplies/allocations", json: .object(body))
             let allocated = Self.int(preview["allocated"])

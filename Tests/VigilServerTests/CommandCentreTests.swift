@@ -105,6 +105,19 @@ import VigilTestSupport
         #expect(try await committee.platform.call(.POST, "/referrals/\(referralID)/transport", token: doctor).status == 200)
         #expect(try await committee.platform.call(.POST, "/referrals/\(referralID)/admit", token: ward).status == 200)
 
+        // Supplies at c1: 100 received, 14 used three days ago (2 a day over 7 days: 43 days of
+        // cover for the 86 left), and a request filed by the staff.
+        #expect(try await committee.platform.call(.PUT, "/supplies/items/n95", token: admin, json: ["name": "N95", "unit": "piece", "category": "protective"]).status == 201)
+        let storesToken = try await committee.platform.token("stores.a", .community, CaseLedgerTests.c1)
+        let now = Int64(Date().timeIntervalSince1970)
+        for movement: [String: Any] in [["kind": "received", "quantity": 100, "time": now - 4 * 86_400], ["kind": "consumed", "quantity": 14, "time": now - 3 * 86_400]] {
+            let moved = try await committee.platform.call(.POST, "/supplies/stock/sz~ft~s1~c1@n95/movements", token: storesToken, json: movement)
+            #expect(moved.status == 200 || moved.status == 201, "\(moved.text)")
+        }
+        let filed = try await committee.platform.call(
+            .POST, "/supplies/requests", token: storesToken, json: ["community": CaseLedgerTests.c1, "item": "n95", "quantity": 40, "reason": "fever clinic"])
+        #expect(filed.status == 201, "\(filed.text)")
+
         // No session: to the login page. A bad token is refused there and sets no cookie.
         let anonymous = try await Self.send(.GET, "\(url)/console")
         #expect(anonymous.status == 303 && anonymous.location == "/login")
@@ -128,7 +141,23 @@ import VigilTestSupport
         // Panels filled through the API as staff.a; no chain proposal yet.
         #expect(page.contains("id=\"supplies\"") && page.contains("id=\"referrals\"") && page.contains("id=\"reports\""))
         #expect(page.contains("Nothing awaits this node's vote"))
-        #expect(page.contains(referralID) && page.contains("hosp-east") && page.contains("<th>occupied</th>"), "no referral or occupancy")
+        #expect(page.contains("hosp-east") && page.contains("<th>occupied</th>"), "no referral or occupancy")
+        // Curated columns: the referral's stage, clinic, hospital and times (not its id or the
+        // patient's key); the stock's site, cover and unmet need; the recent requests.
+        #expect(!page.contains(referralID) && !page.contains(referredPerson), "the referral panel shows ids")
+        for header in ["stage", "from clinic", "to hospital", "referred", "admitted", "hospital", "free"] {
+            #expect(page.contains("<th>\(header)</th>"), "no referral column \(header)")
+        }
+        #expect(page.contains("<td>admission</td><td></td><td>clinic-hill</td><td>hosp-east</td>"), "the referral row is not curated")
+        #expect(page.range(of: "<td>\(today) [0-2][0-9]:[0-5][0-9]</td>", options: .regularExpression) != nil, "no referral time as YYYY-MM-DD HH:MM")
+        for header in ["site", "item", "on hand", "reserve", "daily use", "days of cover", "stock-out", "unmet need"] {
+            #expect(page.contains("<th>\(header)</th>"), "no supply column \(header)")
+        }
+        #expect(
+            page.contains("<td>\(CaseLedgerTests.c1)</td><td>n95</td><td>86</td><td>0</td><td>2.0</td><td>43.0</td>"),
+            "the stock's cover does not count the back-dated use")
+        #expect(page.contains("<h3>Recent supply requests</h3>") && page.contains("<td>requested</td><td>40</td>"), "no recent request")
+        #expect(page.contains("<h3>Recent allocations</h3>") && page.contains("No allocation applied."))
         let reads = try await committee.store.auditEvents(after: 0, limit: 1000)
         #expect(reads.contains { $0.actor == "staff.a" && $0.action == "referral.list" && $0.purpose == "command-centre" }, "the panel's read is not audited")
         #expect(page.contains("data-origin=\"vigil.test/community\""))
@@ -213,3 +242,4 @@ import VigilTestSupport
         #expect(!text.contains("staff.a"), "reviewers' names are disclosed")
     }
 }
+

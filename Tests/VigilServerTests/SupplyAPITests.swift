@@ -360,6 +360,83 @@ import VigilTestSupport
         try await platform.stop()
     }
 
+    @Test func aBackDatedMovementCountsOnItsDayAndABadTimeIsRefusedWritingNothing() async throws {
+        let platform = try await Platform.start()
+        let cdc = try await platform.token("cdc.s1", .cdc, Self.s1)
+        let admin = try await platform.token("admin.s1", .admin, Self.s1)
+        let staff = try await platform.token("staff.c1", .community, Self.c1)
+        try await Self.catalogue(platform, cdc)
+        let now = Int64(Date().timeIntervalSince1970)
+        let day: Int64 = 86_400
+
+        // Received and used ten days ago: outside the 7-day window, so no use and no cover.
+        try await Self.move(platform, staff, Self.c1Stock, ["kind": "received", "quantity": 100, "time": now - 10 * day])
+        var view = try await Self.move(platform, staff, Self.c1Stock, ["kind": "consumed", "quantity": 70, "time": now - 10 * day + 60])
+        var cover = try #require(view["cover"] as? [String: Any])
+        #expect(cover["consumed"] as? Int == 0 && cover["daysOfCover"] == nil && cover["stockOutDay"] == nil, "\(cover)")
+        #expect((view["movements"] as? [[String: Any]])?.map { $0["at"] as? Int } == [Int(now - 10 * day), Int(now - 10 * day + 60)])
+        // Used three days ago: inside the window, 14 in 7 days is 2 a day, 16 left last 8 days.
+        view = try await Self.move(platform, staff, Self.c1Stock, ["kind": "consumed", "quantity": 14, "time": now - 3 * day])
+        cover = try #require(view["cover"] as? [String: Any])
+        let asOf = try #require(cover["asOf"] as? String)
+        let today = try #require(CivilDate(iso8601: asOf))
+        #expect(cover["consumed"] as? Int == 14 && cover["dailyConsumption"] as? Double == 2 && cover["daysOfCover"] as? Double == 8, "\(cover)")
+        #expect(cover["stockOutDay"] as? String == today.addingDays(9).description)
+        #expect(view["version"] as? Int == 3 && view["regular"] as? Int == 16)
+
+        // Refused, naming `time`, with nothing written: in the future, too old, before the
+        // stock's last movement (also for a transfer, whose destination is not created).
+        let refusals: [(String, [String: Any], Int)] = [
+            (Self.c1Stock, ["kind": "consumed", "quantity": 1, "time": now + 3_600], 422),
+            (Self.c1Stock, ["kind": "consumed", "quantity": 1, "time": now - 401 * day], 422),
+            (Self.c1Stock, ["kind": "consumed", "quantity": 1, "time": now - 5 * day], 409),
+            (Self.c1Stock, ["kind": "transfer", "quantity": 1, "to": ["community": Self.c2], "time": now - 5 * day], 409),
+            (Self.c2Stock, ["kind": "received", "quantity": 5, "time": now + 3_600], 422),
+        ]
+        for (stock, movement, status) in refusals {
+            let answer = try await platform.call(.POST, "/supplies/stock/\(stock)/movements", token: admin, json: movement)
+            #expect(answer.status == status && answer.problemField == "time", "\(movement): \(answer.status) \(answer.text)")
+        }
+        let unchanged = try await Self.stock(platform, staff, Self.c1Stock)
+        #expect(unchanged["version"] as? Int == 3 && (unchanged["movements"] as? [[String: Any]])?.count == 3)
+        #expect(try await platform.call(.GET, "/supplies/stock/\(Self.c2Stock)", token: cdc).status == 404, "a refused movement created a stock")
+        let filedInFuture = try await platform.call(
+            .POST, "/supplies/requests", token: staff, json: ["community": Self.c1, "item": "n95", "quantity": 5, "reason": "x", "time": now + 3_600])
+        #expect(filedInFuture.status == 422 && filedInFuture.problemField == "time", "\(filedInFuture.text)")
+        let requests = try await platform.call(.GET, "/supplies/requests", token: cdc).json()["items"] as? [[String: Any]]
+        #expect(requests?.isEmpty == true)
+
+        // A request dated through its steps: filed, approved and shipped from the depot two days
+        // ago, received yesterday; a step before the last one is refused.
+        try await Self.move(platform, admin, Self.depotStock, ["kind": "received", "quantity": 50, "time": now - 4 * day])
+        let filed = try await platform.call(
+            .POST, "/supplies/requests", token: staff, json: ["community": Self.c1, "item": "n95", "quantity": 20, "reason": "x", "time": now - 2 * day])
+        let id = try #require(try filed.json()["id"] as? String)
+        let early = try await platform.call(.POST, "/supplies/requests/\(id)/approve", token: cdc, json: ["time": now - 2 * day - 60])
+        #expect(early.status == 409 && early.problemField == "time", "\(early.text)")
+        #expect(try await platform.call(.POST, "/supplies/requests/\(id)/approve", token: cdc, json: ["time": now - 2 * day]).status == 200)
+        let shipped = try await platform.call(
+            .POST, "/supplies/requests/\(id)/ship", token: cdc, json: ["source": ["depot": "depot.s1"], "time": now - 2 * day + 60])
+        #expect(shipped.status == 200, "\(shipped.text)")
+        let received = try await platform.call(.POST, "/supplies/requests/\(id)/receive", token: staff, json: ["time": now - day])
+        #expect(received.status == 200, "\(received.text)")
+        let history = try (received.json()["record"] as? [String: Any])?["history"] as? [[String: Any]]
+        #expect(history?.map { $0["at"] as? Int } == [now - 2 * day, now - 2 * day, now - 2 * day + 60, now - day].map { Int($0) })
+        let depot = try await Self.stock(platform, cdc, Self.depotStock)
+        #expect((depot["movements"] as? [[String: Any]])?.last?["at"] as? Int == Int(now - 2 * day + 60))
+        let filled = try await Self.stock(platform, staff, Self.c1Stock)
+        #expect((filled["movements"] as? [[String: Any]])?.last?["at"] as? Int == Int(now - day) && filled["regular"] as? Int == 36)
+        // The consumption three days ago is now before the last movement: refused.
+        let late = try await platform.call(
+            .POST, "/supplies/stock/\(Self.c1Stock)/movements", token: staff, json: ["kind": "consumed", "quantity": 1, "time": now - 3 * day])
+        #expect(late.status == 409 && late.problemField == "time")
+        // Without a time, a movement is stamped now; a minute of clock skew is allowed.
+        view = try await Self.move(platform, staff, Self.c1Stock, ["kind": "consumed", "quantity": 1])
+        #expect(((view["movements"] as? [[String: Any]])?.last?["at"] as? Int ?? 0) >= Int(now))
+        try await Self.move(platform, staff, Self.c1Stock, ["kind": "consumed", "quantity": 1, "time": Int64(Date().timeIntervalSince1970) + 30])
+        try await platform.stop()
+    }
+
     @Test func everyRoleReachesExactlyTheSupplyEndpointsItsPermissionsAllow() async throws {
         let platform = try await Platform.start()
         let admin = try await platform.token("admin.all", .admin, "sz")
@@ -428,6 +505,8 @@ import VigilTestSupport
                 "allocate a depot there to here", .allocateSupplies, false, .POST, "/supplies/allocations",
                 ["item": "n95", "source": ["stock": "depot.there@n95"], "scope": here, "risk": [here: "high"]]
             ),
+            ("allocations here", .readSupplies, true, .GET, "/supplies/allocations?scope=\(here)", nil),
+            ("allocations there", .readSupplies, false, .GET, "/supplies/allocations?scope=\(there)", nil),
             ("an allocation here", .readSupplies, true, .GET, "/supplies/allocations/alloc-here", nil),
             ("an allocation there", .readSupplies, false, .GET, "/supplies/allocations/alloc-there", nil),
             ("plan transfers here", .allocateSupplies, true, .POST, "/supplies/transfers", transfers(here)),

@@ -64,12 +64,13 @@ extension CommunityAPI {
         ) { api, request, context, caller in try await api.getStock(request, context, caller) },
         APIRoute(
             method: .post, path: "/supplies/stock/{id}/movements", permission: .writeSupplies,
-            summary: "Record a movement: {\"kind\": received|consumed|adjusted|setAside|released|needDeclared|reserveFloorSet|transfer, \"quantity\", \"pool\", \"neededBy\", \"from\", \"to\", \"reason\", \"reference\"}; creates the stock on first use; a transfer changes both stocks or neither",
+            summary: "Record a movement: {\"kind\": received|consumed|adjusted|setAside|released|needDeclared|reserveFloorSet|transfer, \"quantity\", \"pool\", \"neededBy\", \"from\", \"to\", \"reason\", \"reference\", \"time\"}; time: when it happened, Unix seconds, default now, at most 60 s ahead and 400 days back (422), never before the stock's last movement (409, field time); creates the stock on first use; a transfer changes both stocks or neither",
             body: "application/json", success: [200, 201]
         ) { api, request, context, caller in try await api.recordMovement(request, context, caller) },
         APIRoute(
             method: .post, path: "/supplies/requests", permission: .writeSupplies,
-            summary: "Request supplies for a community: {\"community\", \"item\", \"quantity\", \"reason\"}", body: "application/json", success: [201]
+            summary: "Request supplies for a community: {\"community\", \"item\", \"quantity\", \"reason\", \"time\"} (time: Unix seconds, default now)", body: "application/json",
+            success: [201]
         ) { api, request, _, caller in try await api.fileSupplyRequest(request, caller) },
         APIRoute(
             method: .get, path: "/supplies/requests", permission: .readSupplies, summary: "The supply requests in a scope, by id",
@@ -86,20 +87,28 @@ extension CommunityAPI {
         ) { api, _, context, caller in try await api.getRecord(.supplyRequest, context, caller, permission: .readSupplies) },
         APIRoute(
             method: .post, path: "/supplies/requests/{id}/{action}", permission: .allocateSupplies,
-            summary: "approve {quantity, reason}, reject {reason}, ship {quantity, source, reason} (supplies.allocate; not by the requester); cancel {reason}, receive {quantity, reason} (supplies.write); shipping draws the source stock, receiving fills the community's",
+            summary: "approve {quantity, reason}, reject {reason}, ship {quantity, source, reason} (supplies.allocate; not by the requester); cancel {reason}, receive {quantity, reason} (supplies.write); shipping draws the source stock, receiving fills the community's; each takes an optional time (Unix seconds, not before the request's last step or the stock's last movement: 409)",
             body: "application/json"
         ) { api, request, context, caller in try await api.supplyRequestStep(request, context, caller) },
         APIRoute(
             method: .post, path: "/supplies/allocations", permission: .allocateSupplies,
-            summary: "Allocate a depot stock or a shipment across the communities of a scope by unmet need and risk (weighted max-min fairness), explained; {\"apply\": true} records it atomically",
+            summary: "Allocate a depot stock or a shipment across the communities of a scope by unmet need and risk (weighted max-min fairness), explained; {\"apply\": true} records it atomically; an optional time (Unix seconds) dates its movements",
             body: "application/json", success: [200, 201]
         ) { api, request, _, caller in try await api.allocateSupplies(request, caller) },
+        APIRoute(
+            method: .get, path: "/supplies/allocations", permission: .readSupplies, summary: "The applied allocations in a scope, by id",
+            query: [("scope", "jurisdiction path"), ("item", "an item id"), ("after", "paging"), ("limit", "1-1000")]
+        ) { api, request, _, caller in
+            try await api.listRecords(.supplyAllocation, SupplyAllocationView.self, request, caller, permission: .readSupplies) { allocation, query in
+                query["item"].map { $0 == allocation.item } ?? true
+            }
+        },
         APIRoute(
             method: .get, path: "/supplies/allocations/{id}", permission: .readSupplies, summary: "An applied allocation with its shares and stock changes"
         ) { api, _, context, caller in try await api.getRecord(.supplyAllocation, context, caller, permission: .readSupplies) },
         APIRoute(
             method: .post, path: "/supplies/transfers", permission: .allocateSupplies,
-            summary: "Plan transfers of an item from surpluses to unmet needs among the communities of a scope; {\"apply\": true} records them atomically",
+            summary: "Plan transfers of an item from surpluses to unmet needs among the communities of a scope; {\"apply\": true} records them atomically; an optional time (Unix seconds) dates its movements",
             body: "application/json", success: [200, 201]
         ) { api, request, _, caller in try await api.planSupplyTransfers(request, caller) },
         APIRoute(
@@ -311,6 +320,41 @@ extension CommunityAPI {
         }
     }
 
+    /// How far a body's `time` may be ahead of the server's clock (clock skew), in seconds.
+    static let timeSkew: Int64 = 60
+    /// How far back a body's `time` may date a change, in days.
+    static let timeBackDays: Int64 = 400
+
+    /// When a supply change happened: the body's `time` (Unix seconds) — a back-dated record of
+    /// what happened on an earlier day, so that it counts on that day (days of cover) — or now.
+    /// A time more than ``timeSkew`` seconds ahead of the server's clock, or more than
+    /// ``timeBackDays`` days behind it, is refused with 422 naming `time`.
+    func changeTime(_ time: Int64?) throws -> Int64 {
+        let now = clock()
+        guard let time else { return now }
+        guard time <= now + Self.timeSkew else {
+            throw Problem(.unprocessableContent, "invalid-field", "time \(time) is in the future: the server's clock says \(now)").with(field: "time")
+        }
+        guard time >= now - Self.timeBackDays * 86_400 else {
+            throw Problem(.unprocessableContent, "invalid-field", "time \(time) is more than \(Self.timeBackDays) days ago").with(field: "time")
+        }
+        return time
+    }
+
+    /// The time a change following `last` (a stock's last movement, a request's last step) is
+    /// stamped with. Histories are kept in time order: a `time` the caller gave that is before
+    /// `last` is refused with 409 naming `time` (record older changes first); without one, the
+    /// change is stamped now, or at `last` when the clock is behind it.
+    static func stamp(_ time: Int64, given: Bool, after last: Int64?, of what: String) throws -> Int64 {
+        guard let last, time < last else { return time }
+        guard !given else {
+            throw Problem(
+                .conflict, "conflict", "time \(time) is before the last change of \(what) at \(last): changes are recorded in time order"
+            ).with(field: "time")
+        }
+        return last
+    }
+
     /// `POST /supplies/stock/{id}/movements`: one movement, or a transfer to another site's
     /// stock of the same item (both written in one transaction). A stock is created by its first
     /// movement.
@@ -329,9 +373,9 @@ extension CommunityAPI {
             try await requireSupplyItem(item, field: "id")
             stock = try SupplyStock(site: site, item: item)
         }
-        let now = max(clock(), stock.movements.last?.at ?? 0)
+        let time = try changeTime(body.time)
         if body.kind == "transfer" {
-            return try await transfer(body, from: stock, existing, request: request, caller: caller)
+            return try await transfer(body, from: stock, existing, at: time, request: request, caller: caller)
         }
         guard let kind = Self.movementKinds[body.kind] else {
             throw Problem(
@@ -345,6 +389,7 @@ extension CommunityAPI {
         if body.to != nil {
             throw Problem(.unprocessableContent, "invalid-field", "only a transfer names the site it goes to").with(field: "to")
         }
+        let now = try Self.stamp(time, given: body.time != nil, after: stock.movements.last?.at, of: "stock \(id)")
         let movement = SupplyMovement(
             kind: kind, pool: kind.hasPool ? body.pool ?? .regular : body.pool, quantity: body.quantity, counterpart: body.from,
             neededBy: body.neededBy, by: caller.name, at: now, reason: body.reason, reference: body.reference)
@@ -364,7 +409,9 @@ extension CommunityAPI {
     /// Moves units of `body.pool` from `source` to `body.to`'s stock of the same item: both
     /// stocks are written in one transaction (the destination is created empty first when it is
     /// new, once the transfer is known to be valid). Answers the source.
-    func transfer(_ body: SupplyMovementBody, from source: SupplyStock, _ stored: StoredRecord?, request: Request, caller: Caller) async throws
+    func transfer(
+        _ body: SupplyMovementBody, from source: SupplyStock, _ stored: StoredRecord?, at time: Int64, request: Request, caller: Caller
+    ) async throws
         -> Response
     {
         guard let to = body.to else {
@@ -384,7 +431,8 @@ extension CommunityAPI {
         func move(_ destination: SupplyStock) throws -> (SupplyStock, SupplyStock) {
             var out = source
             var into = destination
-            let at = max(clock(), out.movements.last?.at ?? 0, into.movements.last?.at ?? 0)
+            let last = [out.movements.last?.at, into.movements.last?.at].compactMap { $0 }.max()
+            let at = try Self.stamp(time, given: body.time != nil, after: last, of: "stocks \(stored.draft.id) and \(destinationID)")
             try Self.renaming(["counterpart": "to"]) {
                 try SupplyStock.transfer(
                     body.quantity, of: pool, from: &out, to: &into, by: caller.name, at: at, reason: body.reason, reference: body.reference)
@@ -502,7 +550,7 @@ extension CommunityAPI {
         let id = Self.newID("req-")
         let filed = try SupplyRequest(
             id: try SupplyRequestID(id), community: community, item: body.item, quantity: body.quantity, reason: body.reason, by: caller.name,
-            at: clock())
+            at: try changeTime(body.time))
         try await requireSupplyItem(body.item)
         var response = try await insert(.supplyRequest, id: id, at: community, person: nil, filed, caller: caller)
         response.headers[.location] = "\(Self.prefix)/supplies/requests/\(id)"
@@ -524,7 +572,8 @@ extension CommunityAPI {
         let body = try await Self.decodeIfPresent(SupplyRequestStepBody.self, request) ?? SupplyRequestStepBody()
         let id = context.parameters.get("id") ?? ""
         var (supplyRequest, stored) = try await load(SupplyRequest.self, .supplyRequest, id: id, caller, permission)
-        let now = max(clock(), supplyRequest.history.last?.at ?? 0)
+        let given = body.time != nil
+        let now = try Self.stamp(try changeTime(body.time), given: given, after: supplyRequest.history.last?.at, of: "request \(id)")
         if body.source != nil && action != "ship" {
             throw Problem(.unprocessableContent, "invalid-field", "only a shipment has a source").with(field: "source")
         }
@@ -546,7 +595,7 @@ extension CommunityAPI {
                 var sourceStock = try JSONDecoder().decode(SupplyStock.self, from: Data(sourceStored.draft.body))
                 try Self.dispatch(
                     supplyRequest.shippedQuantity ?? 0, from: &sourceStock, to: .community(supplyRequest.community), by: caller.name,
-                    at: max(now, sourceStock.movements.last?.at ?? 0), reference: id)
+                    at: try Self.stamp(now, given: given, after: sourceStock.movements.last?.at, of: "stock \(sourceID)"), reference: id)
                 try Self.checkIfMatch(request, stored)
                 let saved = try await writeTogether([(supplyRequest, stored), (sourceStock, sourceStored)])
                 try await auditAll(caller, [("supply-request.ship", "supply-request/\(id)"), ("supply-stock.transfer-out", "supply-stock/\(sourceID)")])
@@ -561,7 +610,8 @@ extension CommunityAPI {
                 let stockID = Self.stockID(site, supplyRequest.item)
                 func fill(_ stock: SupplyStock) throws -> SupplyStock {
                     var stock = stock
-                    try Self.arrive(received, at: &stock, from: source, by: caller.name, at: max(now, stock.movements.last?.at ?? 0), reference: id)
+                    let at = try Self.stamp(now, given: given, after: stock.movements.last?.at, of: "stock \(stockID)")
+                    try Self.arrive(received, at: &stock, from: source, by: caller.name, at: at, reference: id)
                     return stock
                 }
                 var stockStored = try await store.record(.supplyStock, id: stockID)
@@ -668,7 +718,8 @@ extension CommunityAPI {
         for (_, stored) in communities + (source.map { [$0] } ?? []) { basis[stored.draft.id] = stored.version }
 
         // The stocks after the allocation, computed now so that the preview shows them.
-        let now = clock()
+        let now = try changeTime(body.time)
+        let given = body.time != nil
         var changed: [(SupplyStock, StoredRecord)] = []
         var changes: [SupplyStockChange] = []
         var sourceStock = source?.0
@@ -679,11 +730,13 @@ extension CommunityAPI {
             let before = stock.onHand
             if sourceStock != nil {
                 try Self.dispatch(
-                    share.quantity, from: &sourceStock!, to: stock.site, by: caller.name, at: max(now, sourceStock!.movements.last?.at ?? 0),
+                    share.quantity, from: &sourceStock!, to: stock.site, by: caller.name,
+                    at: try Self.stamp(now, given: given, after: sourceStock!.movements.last?.at, of: "stock \(source!.1.draft.id)"),
                     reference: id.rawValue)
             }
             try Self.arrive(
-                share.quantity, at: &stock, from: source?.0.site, by: caller.name, at: max(now, stock.movements.last?.at ?? 0), reference: id.rawValue)
+                share.quantity, at: &stock, from: source?.0.site, by: caller.name,
+                at: try Self.stamp(now, given: given, after: stock.movements.last?.at, of: "stock \(stored.draft.id)"), reference: id.rawValue)
             changed.append((stock, stored))
             changes.append(SupplyStockChange(stock: stored.draft.id, site: stock.site, before: before, change: share.quantity, after: stock.onHand, unmetNeed: stock.unmetNeed))
         }
@@ -751,13 +804,14 @@ extension CommunityAPI {
         var basis: [String: Int] = [:]
         for (_, stored) in communities { basis[stored.draft.id] = stored.version }
 
-        let now = clock()
+        let now = try changeTime(body.time)
         var current = Dictionary(uniqueKeysWithValues: communities.map { ($0.0.site.community!, $0) })
         var touched: [JurisdictionPath] = []
         for leg in plan.transfers {
             var donor = current[leg.from]!.0
             var recipient = current[leg.to]!.0
-            let at = max(now, donor.movements.last?.at ?? 0, recipient.movements.last?.at ?? 0)
+            let last = [donor.movements.last?.at, recipient.movements.last?.at].compactMap { $0 }.max()
+            let at = try Self.stamp(now, given: body.time != nil, after: last, of: "stocks of \(leg.from) and \(leg.to)")
             try Self.dispatch(leg.quantity, from: &donor, to: recipient.site, by: caller.name, at: at, reference: id.rawValue)
             try Self.arrive(leg.quantity, at: &recipient, from: donor.site, by: caller.name, at: at, reference: id.rawValue)
             current[leg.from]!.0 = donor
@@ -819,6 +873,8 @@ struct SupplyMovementBody: Decodable {
     var to: SupplySite?
     var reason: String?
     var reference: String?
+    /// When it happened (Unix seconds); default now.
+    var time: Int64?
 }
 
 /// A stock as the API shows it: quantities, targets, cover as of today, and (for one stock)
@@ -848,6 +904,8 @@ struct SupplyRequestBody: Decodable {
     var item: SupplyItemID
     var quantity: Int
     var reason: String
+    /// When it was filed (Unix seconds); default now.
+    var time: Int64?
 }
 
 struct SupplyRequestStepBody: Decodable {
@@ -855,6 +913,8 @@ struct SupplyRequestStepBody: Decodable {
     var reason: String?
     /// Where a shipment leaves from (its stock of the item is drawn).
     var source: SupplySite?
+    /// When it happened (Unix seconds); default now.
+    var time: Int64?
 }
 
 /// What an allocation divides: a stock (`site@item`) or a shipment of units.
@@ -874,6 +934,8 @@ struct SupplyAllocationBody: Decodable {
     var apply: Bool?
     /// The `basis` of the preview: applying answers 412 when a stock changed since.
     var basis: [String: Int]?
+    /// When its movements happened (Unix seconds); default now.
+    var time: Int64?
 }
 
 struct SupplyTransferBody: Decodable {
@@ -884,6 +946,8 @@ struct SupplyTransferBody: Decodable {
     var weights: SupplyAllocation.Weights?
     var apply: Bool?
     var basis: [String: Int]?
+    /// When its movements happened (Unix seconds); default now.
+    var time: Int64?
 }
 
 /// One stock's on-hand units before and after an allocation or transfer plan.

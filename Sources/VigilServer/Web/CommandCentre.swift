@@ -131,9 +131,10 @@ public struct CommandCentre: Sendable {
             }
             var section: [String: Any] = ["id": panel.id, "title": panel.title]
             if answer.ok {
-                section["table"] = WebTable(panel.items(answer), columns: panel.columns, empty: panel.empty).context
+                section["table"] = WebTable(panel.items(answer), columns: panel.columns, limit: panel.limit, empty: panel.empty).context
                 if let note = panel.note?(answer) { section["note"] = note }
-                if let extra = await panel.extra?(answer, caller, context) { section["extra"] = ["table": extra.context] }
+                let extras = await panel.extra?(answer, caller, context) ?? []
+                section["extras"] = extras.map { ["title": $0.title, "table": $0.table.context] }
             } else {
                 section["note"] = "Could not read: \(answer.problem ?? "status \(answer.status)")"
             }
@@ -268,8 +269,36 @@ public struct CommandCentre: Sendable {
         var columns: [(String, String)]?
         var empty: String
         var items: (APIAnswer) -> [[String: JSONValue]] = { $0.items }
+        var limit = 50
         var note: ((APIAnswer) -> String?)?
-        var extra: ((APIAnswer, Caller, BasicRequestContext) async -> WebTable?)?
+        var extra: ((APIAnswer, Caller, BasicRequestContext) async -> [Extra])?
+    }
+
+    /// A titled table under a panel's own.
+    struct Extra {
+        var title: String
+        var table: WebTable
+    }
+
+    /// `items` ordered by the value at `path` (a ``WebTable`` path): numbers by value, other
+    /// values by their text; items without one last.
+    static func sorted(_ items: [[String: JSONValue]], by path: String, descending: Bool = true) -> [[String: JSONValue]] {
+        func key(_ item: [String: JSONValue]) -> (Double?, String)? {
+            guard let value = WebTable.value(item, path), value != .null else { return nil }
+            return (value.doubleValue, WebTable.text(value))
+        }
+        return items.map { ($0, key($0)) }.sorted { a, b in
+            guard let x = a.1 else { return false }
+            guard let y = b.1 else { return true }
+            let before = if let u = x.0, let v = y.0 { u < v } else { x.1 < y.1 }
+            let after = if let u = x.0, let v = y.0 { u > v } else { x.1 > y.1 }
+            return descending ? after : before
+        }.map(\.0)
+    }
+
+    /// The items of an answer to a list call, newest first by `path`.
+    static func newest(_ path: String) -> (APIAnswer) -> [[String: JSONValue]] {
+        { sorted($0.items, by: path) }
     }
 
     func panels(day: CivilDate) -> [Panel] {
@@ -286,9 +315,56 @@ public struct CommandCentre: Sendable {
                     let missing = answer.json?["missing"]?.arrayValue?.compactMap(\.stringValue) ?? []
                     return missing.isEmpty ? "Every community has reported for \(day)." : "Not reported for \(day): \(missing.joined(separator: ", "))"
                 }),
-            Panel(id: "supplies", title: "Supplies", target: "/supplies/stock", columns: nil, empty: "No stock recorded."),
             Panel(
-                id: "referrals", title: "Referrals and hospital occupancy", target: "/referrals?limit=50", columns: nil, empty: "No referrals.",
+                id: "supplies", title: "Supplies", target: "/supplies/stock",
+                columns: [
+                    ("site", "site.community ?? site.depot|{} (depot)"), ("item", "item"), ("on hand", "onHand"), ("reserve", "reserve"),
+                    ("daily use", "cover.dailyConsumption|1dp"), ("days of cover", "cover.daysOfCover|1dp ?? 'no use'"),
+                    ("stock-out", "cover.stockOutDay"), ("need", "need"), ("unmet need", "unmetNeed"), ("needed by", "neededBy"),
+                ],
+                empty: "No stock recorded.", items: { Self.sorted($0.items, by: "cover.daysOfCover", descending: false) }, limit: 100,
+                note: { answer in
+                    guard let cover = answer.items.first?["cover"] else { return nil }
+                    return "Days of cover of the regular stock (the reserve is not counted) at the use of the \(WebTable.text(cover["windowDays"])) days "
+                        + "to \(WebTable.text(cover["asOf"])); the shortest first."
+                },
+                extra: { _, caller, context in
+                    var extras: [Extra] = []
+                    let requests = await api.invoke(.get, "/supplies/requests?limit=1000", as: caller, context: context)
+                    if requests.ok {
+                        let columns = [
+                            ("community", "record.community"), ("item", "record.item"), ("status", "record.status"), ("requested", "record.history[0].quantity"),
+                            ("granted", "record.history[status=approved].quantity ?? record.history[status=partiallyApproved].quantity"),
+                            ("shipped", "record.history[status=shipped].quantity"), ("received", "record.history[status=received].quantity"),
+                            ("filed", "record.history[0].at|time"), ("last step", "record.history[-1].at|time"), ("why", "record.history[-1].reason"),
+                        ]
+                        extras.append(
+                            Extra(
+                                title: "Recent supply requests",
+                                table: WebTable(Self.sorted(requests.items, by: "record.history[-1].at"), columns: columns, limit: 15, empty: "No supply request.")))
+                    }
+                    let allocations = await api.invoke(.get, "/supplies/allocations?limit=1000", as: caller, context: context)
+                    if allocations.ok {
+                        let columns = [
+                            ("item", "record.item"), ("from", "record.source.stock ?? record.source.shipment|a shipment of {} units"),
+                            ("allocated", "record.allocated"), ("left", "record.remaining"), ("unmet need", "record.totalNeed"),
+                            ("shares", "record.shares[*]|{community}: {quantity} ({risk})"), ("by", "record.by"), ("at", "record.at|time"),
+                        ]
+                        extras.append(
+                            Extra(
+                                title: "Recent allocations",
+                                table: WebTable(Self.sorted(allocations.items, by: "record.at"), columns: columns, limit: 10, empty: "No allocation applied.")))
+                    }
+                    return extras
+                }),
+            Panel(
+                id: "referrals", title: "Referrals and hospital occupancy", target: "/referrals?limit=1000",
+                columns: [
+                    ("stage", "record.steps[-1].stage"), ("outcome", "record.steps[-1].outcome"), ("from clinic", "record.clinic"),
+                    ("to hospital", "record.hospital"), ("referred", "record.steps[0].at|time"), ("admitted", "record.steps[stage=admission].at|time"),
+                    ("last step", "record.steps[-1].at|time"),
+                ],
+                empty: "No referrals.", items: Self.newest("record.steps[0].at"),
                 extra: { answer, caller, context in
                     let hospitals = Set(answer.items.compactMap { $0["record"]?["hospital"]?.stringValue }).sorted()
                     var rows: [[String: JSONValue]] = []
@@ -299,11 +375,33 @@ public struct CommandCentre: Sendable {
                             rows.append(object)
                         }
                     }
-                    return rows.isEmpty ? nil : WebTable(rows, columns: nil, empty: "")
+                    let columns = [("hospital", "hospital"), ("occupied", "occupied"), ("total", "total"), ("free", "free")]
+                    return rows.isEmpty ? [] : [Extra(title: "Hospital beds", table: WebTable(rows, columns: columns, empty: ""))]
                 }),
-            Panel(id: "tasks", title: "Volunteer tasks", target: "/tasks?limit=50", columns: nil, empty: "No volunteer tasks."),
-            Panel(id: "resident-orders", title: "Resident orders", target: "/orders?limit=50", columns: nil, empty: "No resident orders."),
-            Panel(id: "activations", title: "Emergency-plan activations", target: "/plans/activations?limit=50", columns: nil, empty: "No plan has been activated."),
+            Panel(
+                id: "tasks", title: "Volunteer tasks", target: "/tasks?limit=1000",
+                columns: [
+                    ("kind", "record.kind"), ("status", "record.steps[-1].stage"), ("volunteer", "record.steps[volunteer=*].volunteer"),
+                    ("area", "record.location"), ("priority", "record.priority"), ("created", "record.steps[0].at|time"),
+                    ("last step", "record.steps[-1].at|time"), ("note", "record.note"),
+                ],
+                empty: "No volunteer tasks.", items: Self.newest("record.steps[-1].at")),
+            Panel(
+                id: "resident-orders", title: "Resident orders", target: "/orders?limit=1000",
+                columns: [
+                    ("status", "record.steps[-1].stage"), ("household", "record.household"), ("items", "record.lines[*]|{quantity} × {goods}"),
+                    ("on behalf", "record.onBehalf"), ("placed", "record.steps[0].at|time"), ("delivered", "record.steps[stage=delivered].at|time"),
+                    ("confirmed by", "record.steps[stage=delivered].confirmedBy"),
+                ],
+                empty: "No resident orders.", items: Self.newest("record.steps[0].at")),
+            Panel(
+                id: "activations", title: "Emergency-plan activations", target: "/plans/activations?limit=1000",
+                columns: [
+                    ("plan", "record.plan"), ("level", "record.level"), ("event type", "record.eventType"), ("scope", "record.scope"),
+                    ("activated on", "record.activatedOn"), ("last held on", "record.lastHeldOn"), ("open", "record.open"),
+                    ("ended on", "record.endedOn"), ("superseded by", "record.supersededBy"), ("reasons", "record.reasons[*].text"),
+                ],
+                empty: "No plan has been activated.", items: Self.newest("record.activatedOn")),
         ]
     }
 

@@ -26,7 +26,7 @@ enum WebTemplates {
         header a{color:#fff} header .who{margin-left:auto}
         main{padding:1rem;max-width:1200px;margin:auto}
         section{background:#fff;border:1px solid #dde;border-radius:6px;padding:.8rem 1rem;margin:0 0 1rem}
-        h1{font-size:1.2rem;margin:0} h2{font-size:1.05rem;margin:.2rem 0 .6rem}
+        h1{font-size:1.2rem;margin:0} h2{font-size:1.05rem;margin:.2rem 0 .6rem} h3{font-size:.95rem;margin:.8rem 0 .4rem}
         table{border-collapse:collapse;width:100%;font-size:.9rem} th,td{border-bottom:1px solid #eee;padding:.25rem .4rem;text-align:left;vertical-align:top}
         th{background:#f0f2f6} .muted{color:#666} .error{color:#b00020} .ok{color:#2e7d32}
         .status-accepted{color:#2e7d32} .status-vetoed,.status-rejected{color:#b00020}
@@ -92,7 +92,7 @@ enum WebTemplates {
         {{#hasRecent}}<h2>Decided proposals</h2><table><tbody>{{#recent}}<tr><td>{{index}}</td><td>{{subject}}</td><td>{{author}}</td><td class="status-{{status}}">{{status}}{{#vetoedBy}} by {{vetoedBy}}{{/vetoedBy}}</td></tr>{{/recent}}</tbody></table>{{/hasRecent}}
         </div>{{/chains}}{{^chains}}<p class="muted">This node serves no chain.</p>{{/chains}}
         </div></section>
-        {{#sections}}<section id="{{id}}"><h2>{{title}}</h2>{{#note}}<p class="muted">{{note}}</p>{{/note}}{{#table}}{{> table}}{{/table}}{{#extra}}{{#table}}{{> table}}{{/table}}{{/extra}}</section>{{/sections}}
+        {{#sections}}<section id="{{id}}"><h2>{{title}}</h2>{{#note}}<p class="muted">{{note}}</p>{{/note}}{{#table}}{{> table}}{{/table}}{{#extras}}<h3>{{title}}</h3>{{#table}}{{> table}}{{/table}}{{/extras}}</section>{{/sections}}
         {{#hasHidden}}<p class="muted" id="hidden-sections">Not shown for the role {{role}}: {{#hidden}}{{.}}; {{/hidden}}</p>{{/hasHidden}}
         {{> layout-foot}}
         """
