@@ -20,7 +20,7 @@ struct DemoCodes {
     var refused = 0
     var checkIns = 0
     var followUps = 0
-    /// Residents confirmed today, by community: their codes are issued tonight.
+    /// Residents confirmed today: their codes are issued tonight.
     var confirmedToday: [Int] = []
 
     var summary: String {
