@@ -170,12 +170,7 @@ import VigilTestSupport
         #expect(district.contains("id=\"hidden-sections\""))
 
         // clinic.hill reports a suspected case; it awaits community.a's vote, with one-click buttons.
-        let patient = try await CaseLedgerTests.person(hill, "Chen Jing", nationalID: CaseLedgerTests.nationalID("44030419900307123"))
-        let clinician = try await hill.platform.token("doctor.hill", .clinician, CaseLedgerTests.c1)
-        let opened = try await hill.platform.call(.POST, "/cases", token: clinician, json: ["person": patient, "onset": today.description])
-        let caseID = try #require(try opened.json()["id"] as? String)
-        let reported = try await hill.platform.call(.POST, "/cases/\(caseID)/report", token: clinician, json: ["syndrome": "ili"])
-        let entry = try #require(try reported.json()["entry"] as? String)
+        let entry = try await CaseLedgerTests.reportSuspectedCase(hill, onset: today)
         var awaiting = ""
         let listed = try await eventually {
             awaiting = try await Self.send(.GET, "\(url)/console", cookie: cookie).text
