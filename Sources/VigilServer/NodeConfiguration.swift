@@ -63,11 +63,7 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
 
         /// Refuses unknown keys, like the rest of the configuration.
         public init(from decoder: any Decoder) throws {
-            let all = try decoder.container(keyedBy: AnyKey.self)
-            let known = Set(CodingKeys.allCases.map(\.rawValue))
-            if let unknown = all.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
-                throw ConfigurationError("chains: unknown key \"\(unknown.prefix(60))\" (known: \(known.sorted().joined(separator: ", ")))")
-            }
+            try NodeConfiguration.refuseUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), in: "chains: ")
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 slug: try c.decode(String.self, forKey: .slug), genesis: try c.decode(String.self, forKey: .genesis),
@@ -120,11 +116,7 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
 
         /// Refuses unknown keys, like the rest of the configuration.
         public init(from decoder: any Decoder) throws {
-            let all = try decoder.container(keyedBy: AnyKey.self)
-            let known = Set(CodingKeys.allCases.map(\.rawValue))
-            if let unknown = all.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
-                throw ConfigurationError("codes: unknown key \"\(unknown.prefix(60))\" (known: \(known.sorted().joined(separator: ", ")))")
-            }
+            try NodeConfiguration.refuseUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), in: "codes: ")
             let c = try decoder.container(keyedBy: CodingKeys.self)
             region = try c.decode(String.self, forKey: .region)
             keyEpoch = try c.decodeIfPresent(Int.self, forKey: .keyEpoch)
@@ -177,12 +169,17 @@ public struct NodeConfiguration: Codable, Hashable, Sendable {
         init?(intValue: Int) { nil }
     }
 
-    public init(from decoder: any Decoder) throws {
+    /// Throws when the object `decoder` reads has a key outside `known`, naming it after `context`.
+    static func refuseUnknownKeys(_ decoder: any Decoder, known: [String], in context: String) throws {
+        let known = Set(known)
         let all = try decoder.container(keyedBy: AnyKey.self)
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
         if let unknown = all.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
-            throw ConfigurationError("unknown key \"\(unknown.prefix(60))\" (known: \(known.sorted().joined(separator: ", ")))")
+            throw ConfigurationError("\(context)unknown key \"\(unknown.prefix(60))\" (known: \(known.sorted().joined(separator: ", ")))")
         }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try Self.refuseUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), in: "")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let name = try c.decode(String.self, forKey: .name)
         self.init(

@@ -45,6 +45,7 @@ public func buildRouter(node: Node, community: CommunityAPI? = nil) -> Router<Ba
     router.get("\(NodeAPI.prefix)/chains/{slug}/tile/**") { _, context in try await api.tile(context: context) }
     if var community {
         if community.ledger == nil { community.ledger = CaseLedger.forNode(node) }
+        if community.bulletins == nil { community.bulletins = CaseLedger.bulletinChain(of: node) }
         community.register(on: router)
         CommandCentre(api: community, node: node).register(on: router)
     }

@@ -30,6 +30,9 @@ public struct CommunityAPI: Sendable {
     /// The chain suspected cases are reported to (``CaseLedger``); without one the ledger
     /// endpoints answer 503.
     public var ledger: CaseLedger?
+    /// The chain the node's published daily reports go on as bulletins
+    /// (``CaseLedger/bulletinChain(of:)``); without one, publishing puts nothing on a chain.
+    public var bulletins: CaseLedger?
     /// Health codes (``CodeService``); without it the code endpoints answer 503.
     public var codes: CodeService?
     /// Callers of recently verified tokens (``CallerCache``).
@@ -433,8 +436,8 @@ public struct CommunityAPI: Sendable {
         let response = try await saveReport(report, id: id, expectedVersion: stored.version, caller: caller, action: "report.\(action)")
         // The publication stands; its bulletin goes on the node's bulletin chain, now or later
         // (docs/web.md, "The public page").
-        if action == "publish", let node = ledger?.node {
-            await PublicBulletins(api: self, node: node).published(report, by: caller)
+        if action == "publish", let bulletins {
+            await PublicBulletins(api: self, node: bulletins.node).published(report, by: caller)
         }
         return response
     }
