@@ -601,6 +601,11 @@ public struct CommunityStoreConformance<Store: CommunityStore>: Sendable {
         let visits = (0..<count).map { Self.visit("p\($0 % 7)", Int64($0) * 10, Int64($0) * 10 + 5) }
         try expect(try await store.insertVisits(visits) == count, "\(count) visits")
         try expect(try await store.visits(at: Self.place, overlapping: 0...Int64.max, openDuration: 0) == visits, "every visit, by time in")
+        // The earliest possible start saturates at the smallest time rather than overflowing.
+        try expect(
+            try await store.visits(at: Self.place, overlapping: Int64.min...Int64.max, openDuration: Int64.max) == visits, "the whole time line")
+        try expect(
+            try await store.visits(at: [VisitQuery(place: Self.place, range: Int64.min...(-1))], openDuration: 3600) == [[]], "before any visit")
         try await expectError(.conflict, "a large batch with one stored id") {
             try await store.insertPersons((0..<count).map { Self.draft("Again \($0)", in: "sz") } + [inserted[count - 1].draft])
         }

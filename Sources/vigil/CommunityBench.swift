@@ -23,7 +23,8 @@ struct CommunityBench: AsyncParsableCommand {
             reads: the case, its household, one batched read of the contacts); (3) the \
             import of a CSV file of --import persons into a district (with duplicates and bad rows). \
             Every value follows from a person's index, so a database kept with --keep is reused \
-            as is. The PostgreSQL schema is new for each run (bench_<random>) and dropped after.
+            as is. The PostgreSQL schema is new for each run (bench_<random>), vacuumed after generation \
+            (as autovacuum would be soon after a bulk load) and dropped after.
             """
     )
 
@@ -34,6 +35,7 @@ struct CommunityBench: AsyncParsableCommand {
     @Flag(help: "Read the PostgreSQL server from POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB.")
     var postgresEnv = false
     @Flag(help: "Skip PostgreSQL.") var sqliteOnly = false
+    @Flag(help: "Skip SQLite.") var postgresOnly = false
     @Option(help: "Directory in which to keep (and reuse) the generated SQLite database.") var keep: String?
     @Option(help: "Repetitions of each measurement set (medians are reported).") var repetitions: Int = 3
     @Option(help: "Random cases traced per repetition.") var cases: Int = 100
@@ -43,6 +45,7 @@ struct CommunityBench: AsyncParsableCommand {
         guard persons >= 10_000, visits >= 0, importRows >= 100, repetitions >= 1, cases >= 1, batch >= 1 else {
             throw ValidationError("need --persons >= 10000, --import >= 100, positive --repetitions, --cases, --batch")
         }
+        guard !(sqliteOnly && postgresOnly) else { throw ValidationError("--sqlite-only and --postgres-only exclude each other") }
     }
 
     func run() async throws {
@@ -59,43 +62,45 @@ struct CommunityBench: AsyncParsableCommand {
         var reports: [CommunityReport] = []
 
         // SQLite.
-        let directory = try keep ?? Demo.temporaryDirectory()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = "\(directory)/community-\(persons)-\(visits).sqlite"
-        let marker = path + ".complete"
-        let reused = keep != nil && FileManager.default.fileExists(atPath: marker)
-        if !reused {
-            for suffix in ["", "-wal", "-shm", ".complete"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
-        var sqliteGeneration: Double?
-        do {
-            let store = try SQLiteCommunityStore(path: path)
-            if reused {
-                note("SQLite: reusing \(path)")
-            } else {
-                sqliteGeneration = try await data.generate(into: store, backend: "SQLite", batch: batchSize)
-                _ = FileManager.default.createFile(atPath: marker, contents: Data())
+        if !postgresOnly {
+            let directory = try keep ?? Demo.temporaryDirectory()
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let path = "\(directory)/community-\(persons)-\(visits).sqlite"
+            let marker = path + ".complete"
+            let reused = keep != nil && FileManager.default.fileExists(atPath: marker)
+            if !reused {
+                for suffix in ["", "-wal", "-shm", ".complete"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             }
-            var report = try await CommunityMeasurements(store: store, data: data, repetitions: reps, cases: caseCount).run()
-            // A kept database must stay as generated: import into a copy of it.
-            let importPath = keep == nil ? path : "\(directory)/import-copy.sqlite"
-            if keep != nil {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: importPath + suffix) }
-                note("SQLite: copying the database for the import")
-                for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: path + suffix) {
-                    try FileManager.default.copyItem(atPath: path + suffix, toPath: importPath + suffix)
+            var sqliteGeneration: Double?
+            do {
+                let store = try SQLiteCommunityStore(path: path)
+                if reused {
+                    note("SQLite: reusing \(path)")
+                } else {
+                    sqliteGeneration = try await data.generate(into: store, backend: "SQLite", batch: batchSize)
+                    _ = FileManager.default.createFile(atPath: marker, contents: Data())
+                }
+                var report = try await CommunityMeasurements(store: store, data: data, repetitions: reps, cases: caseCount).run()
+                // A kept database must stay as generated: import into a copy of it.
+                let importPath = keep == nil ? path : "\(directory)/import-copy.sqlite"
+                if keep != nil {
+                    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: importPath + suffix) }
+                    note("SQLite: copying the database for the import")
+                    for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: path + suffix) {
+                        try FileManager.default.copyItem(atPath: path + suffix, toPath: importPath + suffix)
+                    }
+                }
+                let importStore = keep == nil ? store : try SQLiteCommunityStore(path: importPath)
+                report.importResult = try await ImportMeasurement(store: importStore, data: data, rows: rows, repetitions: reps).run()
+                report.backend = "SQLite"
+                report.generationSeconds = sqliteGeneration
+                reports.append(report)
+                if keep != nil {
+                    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: importPath + suffix) }
                 }
             }
-            let importStore = keep == nil ? store : try SQLiteCommunityStore(path: importPath)
-            report.importResult = try await ImportMeasurement(store: importStore, data: data, rows: rows, repetitions: reps).run()
-            report.backend = "SQLite"
-            report.generationSeconds = sqliteGeneration
-            reports.append(report)
-            if keep != nil {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: importPath + suffix) }
-            }
+            if keep == nil { try? FileManager.default.removeItem(atPath: directory) }
         }
-        if keep == nil { try? FileManager.default.removeItem(atPath: directory) }
 
         // PostgreSQL.
         if !sqliteOnly, let server = try postgresURL() {
@@ -107,6 +112,12 @@ struct CommunityBench: AsyncParsableCommand {
             do {
                 var report = try await StoreLocation.postgres(url: url).withCommunityStore(logger: logger) { store in
                     let seconds = try await data.generate(into: store, backend: "PostgreSQL", batch: batchSize)
+                    // After a bulk load, as autovacuum would soon: statistics, and the visibility
+                    // map that lets the visit reads scan only the covering indexes.
+                    note("PostgreSQL: VACUUM ANALYZE")
+                    guard psql("VACUUM ANALYZE \(schema).visit, \(schema).visit_stay, \(schema).person", server: server) else {
+                        throw IO.failure("VACUUM ANALYZE failed")
+                    }
                     var report = try await CommunityMeasurements(store: store, data: data, repetitions: reps, cases: caseCount).run()
                     report.importResult = try await ImportMeasurement(store: store, data: data, rows: rows, repetitions: reps).run()
                     report.generationSeconds = seconds
@@ -145,14 +156,22 @@ struct CommunityBench: AsyncParsableCommand {
         return url
     }
 
-    /// Drops the run's schema with `psql` (the vigil target does not link PostgresNIO directly).
+    /// Drops the run's schema.
     func dropSchema(_ schema: String, server: String) {
-        guard let components = URLComponents(string: server), let host = components.host else { return }
+        if !psql("DROP SCHEMA IF EXISTS \(schema) CASCADE", server: server) {
+            note("PostgreSQL: could not drop schema \(schema); drop it by hand: DROP SCHEMA \(schema) CASCADE")
+        }
+    }
+
+    /// Runs one SQL command with `psql` (the vigil target does not link PostgresNIO directly);
+    /// true when it succeeded.
+    func psql(_ command: String, server: String) -> Bool {
+        guard let components = URLComponents(string: server), let host = components.host else { return false }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "psql", "-X", "-q", "-h", host, "-p", String(components.port ?? 5432), "-U", components.user ?? "vigil", "-d",
-            String(components.path.dropFirst()), "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE",
+            String(components.path.dropFirst()), "-c", command,
         ]
         var environment = ProcessInfo.processInfo.environment
         if let password = components.password { environment["PGPASSWORD"] = password }
@@ -160,9 +179,10 @@ struct CommunityBench: AsyncParsableCommand {
         do {
             try process.run()
             process.waitUntilExit()
-            if process.terminationStatus == 0 { return }
-        } catch {}
-        note("PostgreSQL: could not drop schema \(schema); drop it by hand: DROP SCHEMA \(schema) CASCADE")
+            return process.terminationStatus == 0
+        } catch {
+            return false
+        }
     }
 }
 

@@ -82,7 +82,7 @@ typealias PostgresCommunityConformance = CommunityStoreConformance<PostgresCommu
             {
                 names.append(name)
             }
-            #expect(names == ["v1-ledger", "v2-community"])
+            #expect(names == ["v1-ledger", "v2-community", "v3-visit-covering"])
             try await dropSchema(schema, client)
         }
     }

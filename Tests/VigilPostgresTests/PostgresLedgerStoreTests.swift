@@ -99,7 +99,7 @@ func dropSchema(_ schema: String, _ client: PostgresClient) async throws {
             for try await name in try await client.query("SELECT name FROM \(unescaped: "\"\(schema)\"").vigil_migrations").decode(String.self) {
                 names.append(name)
             }
-            #expect(names == ["v1-ledger", "v2-community"])
+            #expect(names == ["v1-ledger", "v2-community", "v3-visit-covering"])
             try await dropSchema(schema, client)
         }
     }

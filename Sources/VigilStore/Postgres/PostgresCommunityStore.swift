@@ -59,7 +59,18 @@ public struct PostgresCommunityStore: CommunityStore {
         }
     }
 
-    /// A read-only transaction on one snapshot.
+    /// One statement on a pooled connection, outside a transaction: a single statement already
+    /// reads one snapshot, and this saves the three round trips of `BEGIN`, `SET TRANSACTION`
+    /// and `COMMIT`.
+    private func singleStatement<T: Sendable>(_ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { conn in try await body(conn, logger) }
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    /// A read-only transaction on one snapshot, for reads of more than one statement.
     private func snapshot<T: Sendable>(_ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
         try await transaction { conn, logger in
             try await conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
@@ -139,7 +150,7 @@ public struct PostgresCommunityStore: CommunityStore {
         var statement = personsStatement(query, limit: query.limit + 1)
         statement.sql = "EXPLAIN " + statement.sql
         let explain = statement
-        return try await snapshot { conn, logger in
+        return try await singleStatement { conn, logger in
             var lines: [String] = []
             for try await line in try await conn.query(explain.query, logger: logger).decode(String.self) { lines.append(line) }
             return lines
@@ -211,7 +222,7 @@ public struct PostgresCommunityStore: CommunityStore {
     }
 
     public func person(_ id: PersonID) async throws -> Person? {
-        try await snapshot { conn, logger in
+        try await singleStatement { conn, logger in
             try await Self.persons(
                 try await conn.query(
                     "SELECT \(unescaped: Self.personColumns) FROM \(unescaped: self.s).person WHERE id = \(id.rawValue) AND merged_into IS NULL",
@@ -221,7 +232,7 @@ public struct PostgresCommunityStore: CommunityStore {
     }
 
     public func mergedInto(_ id: PersonID) async throws -> PersonID? {
-        try await snapshot { conn, logger in
+        try await singleStatement { conn, logger in
             let rows = try await conn.query("SELECT merged_into FROM \(unescaped: self.s).person WHERE id = \(id.rawValue)", logger: logger)
             for try await text in rows.decode(String?.self) {
                 guard let text else { return nil }
@@ -235,7 +246,7 @@ public struct PostgresCommunityStore: CommunityStore {
     public func persons(ids: [PersonID]) async throws -> [PersonID: Person] {
         let keys = Array(Set(ids.map(\.rawValue)))
         guard !keys.isEmpty else { return [:] }
-        return try await snapshot { conn, logger in
+        return try await singleStatement { conn, logger in
             let persons = try await Self.persons(
                 try await conn.query(
                     "SELECT \(unescaped: Self.personColumns) FROM \(unescaped: self.s).person WHERE id = ANY(\(keys)::text[]) AND merged_into IS NULL",
@@ -261,7 +272,7 @@ public struct PostgresCommunityStore: CommunityStore {
     public func persons(_ query: PersonQuery) async throws -> PersonPage {
         try CommunityRules.check(limit: query.limit)
         let statement = personsStatement(query, limit: query.limit + 1)
-        return try await snapshot { conn, logger in
+        return try await singleStatement { conn, logger in
             var items = try await Self.persons(try await conn.query(statement.query, logger: logger))
             let more = items.count > query.limit
             if more { items.removeLast() }
@@ -271,7 +282,7 @@ public struct PostgresCommunityStore: CommunityStore {
 
     public func allPersons(in scope: JurisdictionPath) async throws -> [Person] {
         let statement = personsStatement(PersonQuery(scope: scope), limit: nil)
-        return try await snapshot { conn, logger in try await Self.persons(try await conn.query(statement.query, logger: logger)) }
+        return try await singleStatement { conn, logger in try await Self.persons(try await conn.query(statement.query, logger: logger)) }
     }
 
     public func applyMerge(_ plan: MergePlan) async throws {
@@ -340,7 +351,7 @@ public struct PostgresCommunityStore: CommunityStore {
     }
 
     public func merges(involving id: PersonID) async throws -> [MergeRecord] {
-        try await snapshot { conn, logger in
+        try await singleStatement { conn, logger in
             let rows = try await conn.query(
                 """
                 SELECT record::text FROM \(unescaped: self.s).person_merge WHERE survivor = \(id.rawValue) OR absorbed = \(id.rawValue)
@@ -363,7 +374,7 @@ public struct PostgresCommunityStore: CommunityStore {
     }
 
     public func notDuplicateMarks() async throws -> NotDuplicateMarks {
-        try await snapshot { conn, logger in
+        try await singleStatement { conn, logger in
             let rows = try await conn.query("SELECT first, second FROM \(unescaped: self.s).not_duplicate_mark", logger: logger)
             var marks = NotDuplicateMarks()
             for try await (first, second) in rows.decode((String, String).self) { marks.insert(try Self.pair(first, second)) }
@@ -400,103 +411,90 @@ public struct PostgresCommunityStore: CommunityStore {
     }
 
     public func visits(of person: PersonKey, overlapping range: ClosedRange<Int64>, openDuration: Int64) async throws -> [Visit] {
-        try await snapshot { conn, logger in
-            // The longest stay anywhere bounds how early an overlapping visit can start.
-            var longest: Int64 = 0
-            for try await value in try await conn.query("SELECT max(longest) FROM \(unescaped: self.s).visit_stay", logger: logger)
-                .decode(Int64?.self)
-            {
-                longest = value ?? 0
-            }
-            return try await self.overlapping(conn, column: "person", key: person, range, longest: longest, openDuration: openDuration, logger)
-        }
+        // The longest stay anywhere bounds how early an overlapping visit can start.
+        try await overlapping(column: "person", key: person, range, stay: "SELECT coalesce(max(longest), 0) FROM \(s).visit_stay", openDuration: openDuration)
     }
 
     public func visits(at place: PlaceID, overlapping range: ClosedRange<Int64>, openDuration: Int64) async throws -> [Visit] {
-        try await snapshot { conn, logger in
-            var longest: Int64?
-            for try await value in try await conn.query(
-                "SELECT longest FROM \(unescaped: self.s).visit_stay WHERE place = \(place.rawValue)", logger: logger
-            ).decode(Int64.self) {
-                longest = value
-            }
-            guard let longest else { return [] }
-            return try await self.overlapping(
-                conn, column: "place", key: place.rawValue, range, longest: longest, openDuration: openDuration, logger)
-        }
+        try await overlapping(
+            column: "place", key: place.rawValue, range, stay: "SELECT longest FROM \(s).visit_stay WHERE place = $1", openDuration: openDuration)
     }
 
-    /// Two statements in one snapshot: the longest stays of the places, then every query as one
-    /// `unnest ... WITH ORDINALITY` joined laterally to the `(place, time_in)` index range.
+    /// The earliest `time_in` of a visit that can overlap a range starting at `lower`, as SQL:
+    /// ``CommunityRules/earliestTimeIn(lower:longestStay:openDuration:)``, saturating at the
+    /// smallest `BIGINT` as it does.
+    static func earliestTimeIn(lower: String, longest: String, open: Int64) -> String {
+        "GREATEST(\(lower)::numeric - GREATEST(\(longest), \(open), 0), \(Int64.min))::bigint"
+    }
+
+    /// One statement: the queries unnested `WITH ORDINALITY`, each joined to its place's longest
+    /// stay (places never visited have none and are not asked) and laterally to its range of the
+    /// covering `(place, time_in)` index.
     public func visits(at queries: [VisitQuery], openDuration: Int64) async throws -> [[Visit]] {
         guard !queries.isEmpty else { return [] }
         let open = max(0, openDuration)
-        let places = Array(Set(queries.map(\.place.rawValue))).sorted()
-        return try await snapshot { conn, logger in
-            var longest: [String: Int64] = [:]
-            for try await (place, value) in try await conn.query(
-                "SELECT place, longest FROM \(unescaped: self.s).visit_stay WHERE place = ANY(\(places)::text[])", logger: logger
-            ).decode((String, Int64).self) {
-                longest[place] = value
-            }
-            // Places never visited have no stay and no visits: they are not asked.
-            let asked = queries.indices.filter { longest[queries[$0].place.rawValue] != nil }
+        let ordinals = queries.indices.map { Int64($0) }
+        let keys = queries.map(\.place.rawValue)
+        let lowers = queries.map(\.range.lowerBound)
+        let uppers = queries.map(\.range.upperBound)
+        let earliest = Self.earliestTimeIn(lower: "q.lower", longest: "st.longest", open: open)
+        return try await singleStatement { conn, logger in
             var answers = [[Visit]](repeating: [], count: queries.count)
-            guard !asked.isEmpty else { return answers }
-            let ordinals = asked.map { Int64($0) }
-            let keys = asked.map { queries[$0].place.rawValue }
-            let lowers = asked.map { queries[$0].range.lowerBound }
-            let uppers = asked.map { queries[$0].range.upperBound }
-            let earliest = asked.map {
-                CommunityRules.earliestTimeIn(lower: queries[$0].range.lowerBound, longestStay: longest[queries[$0].place.rawValue]!, openDuration: open)
-            }
             let rows = try await conn.query(
                 """
                 SELECT q.ord, v.person, v.place, v.checkpoint, v.time_in, v.time_out
-                FROM unnest(\(ordinals)::bigint[], \(keys)::text[], \(earliest)::bigint[], \(uppers)::bigint[], \(lowers)::bigint[])
-                    AS q(ord, place, earliest, upper, lower)
+                FROM unnest(\(ordinals)::bigint[], \(keys)::text[], \(uppers)::bigint[], \(lowers)::bigint[])
+                    AS q(ord, place, upper, lower)
+                JOIN \(unescaped: self.s).visit_stay st ON st.place = q.place
                 CROSS JOIN LATERAL (
                     SELECT person, place, checkpoint, time_in, time_out, id FROM \(unescaped: self.s).visit
-                    WHERE place = q.place AND time_in BETWEEN q.earliest AND q.upper AND coalesce(time_out, time_in + \(open)) >= q.lower
+                    WHERE place = q.place AND time_in BETWEEN \(unescaped: earliest) AND q.upper
+                    AND coalesce(time_out, time_in + \(open)) >= q.lower
                 ) v
                 ORDER BY q.ord, v.time_in, v.id
                 """, logger: logger)
             for try await (ord, person, place, checkpoint, timeIn, timeOut) in rows.decode((Int64, String, String, String?, Int64, Int64?).self) {
-                do {
-                    answers[Int(ord)].append(
-                        try Visit(person: person, place: try PlaceID(place), checkpoint: checkpoint, timeIn: timeIn, timeOut: timeOut))
-                } catch {
-                    throw StoreError(.corrupt, "a stored visit fails validation")
-                }
+                answers[Int(ord)].append(try Self.visit(person, place, checkpoint, timeIn, timeOut))
             }
             return answers
         }
     }
 
-    /// Visits of one person or place overlapping `range`: a range of the `(column, time_in)` index
-    /// from the earliest possible start to the range's end, filtered on the end.
-    func overlapping(
-        _ conn: PostgresConnection, column: String, key: String, _ range: ClosedRange<Int64>, longest: Int64, openDuration: Int64,
-        _ logger: Logger
-    ) async throws -> [Visit] {
-        let open = max(0, openDuration)
-        let earliest = CommunityRules.earliestTimeIn(lower: range.lowerBound, longestStay: longest, openDuration: open)
-        let rows = try await conn.query(
-            """
-            SELECT person, place, checkpoint, time_in, time_out FROM \(unescaped: s).visit
-            WHERE \(unescaped: column) = \(key) AND time_in BETWEEN \(earliest) AND \(range.upperBound)
-            AND coalesce(time_out, time_in + \(open)) >= \(range.lowerBound)
-            ORDER BY time_in, id
-            """, logger: logger)
-        var visits: [Visit] = []
-        for try await (person, place, checkpoint, timeIn, timeOut) in rows.decode((String, String, String?, Int64, Int64?).self) {
-            do {
-                visits.append(try Visit(person: person, place: try PlaceID(place), checkpoint: checkpoint, timeIn: timeIn, timeOut: timeOut))
-            } catch {
-                throw StoreError(.corrupt, "a stored visit fails validation")
-            }
+    static func visit(_ person: String, _ place: String, _ checkpoint: String?, _ timeIn: Int64, _ timeOut: Int64?) throws -> Visit {
+        do {
+            return try Visit(person: person, place: try PlaceID(place), checkpoint: checkpoint, timeIn: timeIn, timeOut: timeOut)
+        } catch {
+            throw StoreError(.corrupt, "a stored visit fails validation")
         }
-        return visits
+    }
+
+    /// Visits of one person or place overlapping `range`, in one statement: a range of the
+    /// covering `(column, time_in)` index from the earliest possible start (from the longest
+    /// stay that `stay` selects; no stay, no visits) to the range's end, filtered on the end.
+    func overlapping(column: String, key: String, _ range: ClosedRange<Int64>, stay: String, openDuration: Int64) async throws -> [Visit] {
+        let open = max(0, openDuration)
+        let earliest = Self.earliestTimeIn(lower: "$2", longest: "st.longest", open: open)
+        var binds = PostgresBindings()
+        binds.append(key)
+        binds.append(range.lowerBound)
+        binds.append(range.upperBound)
+        let query = PostgresQuery(
+            unsafeSQL: """
+                SELECT v.person, v.place, v.checkpoint, v.time_in, v.time_out
+                FROM (\(stay)) AS st(longest)
+                JOIN \(s).visit v ON v.\(column) = $1 AND v.time_in BETWEEN \(earliest) AND $3
+                    AND coalesce(v.time_out, v.time_in + \(open)) >= $2
+                ORDER BY v.time_in, v.id
+                """, binds: binds)
+        return try await singleStatement { conn, logger in
+            var visits: [Visit] = []
+            for try await (person, place, checkpoint, timeIn, timeOut) in try await conn.query(query, logger: logger)
+                .decode((String, String, String?, Int64, Int64?).self)
+            {
+                visits.append(try Self.visit(person, place, checkpoint, timeIn, timeOut))
+            }
+            return visits
+        }
     }
 
     // MARK: Lifecycle records
@@ -583,7 +581,7 @@ public struct PostgresCommunityStore: CommunityStore {
     }
 
     public func record(_ kind: RecordKind, id: String) async throws -> StoredRecord? {
-        try await snapshot { conn, logger in
+        try await singleStatement { conn, logger in
             try await Self.records(
                 try await conn.query(
                     """
@@ -615,7 +613,7 @@ public struct PostgresCommunityStore: CommunityStore {
         sql += " ORDER BY id LIMIT \(limit)"
         st.sql = sql
         let statement = st
-        return try await snapshot { conn, logger in
+        return try await singleStatement { conn, logger in
             var items = try await Self.records(try await conn.query(statement.query, logger: logger))
             let more = items.count > query.limit
             if more { items.removeLast() }
@@ -650,7 +648,7 @@ public struct PostgresCommunityStore: CommunityStore {
     }
 
     public func user(_ name: String) async throws -> UserRecord? {
-        try await snapshot { conn, logger in
+        try await singleStatement { conn, logger in
             try await Self.users(
                 try await conn.query(
                     "SELECT name, role, jurisdiction, active, created_at FROM \(unescaped: self.s).api_user WHERE name = \(name)",
@@ -660,7 +658,7 @@ public struct PostgresCommunityStore: CommunityStore {
     }
 
     public func users() async throws -> [UserRecord] {
-        try await snapshot { conn, logger in
+        try await singleStatement { conn, logger in
             try await Self.users(
                 try await conn.query(
                     "SELECT name, role, jurisdiction, active, created_at FROM \(unescaped: self.s).api_user ORDER BY name", logger: logger))
@@ -700,7 +698,7 @@ public struct PostgresCommunityStore: CommunityStore {
 
     public func auditEvents(after: Int64, limit: Int) async throws -> [AuditEvent] {
         try CommunityRules.check(auditLimit: limit)
-        return try await snapshot { conn, logger in
+        return try await singleStatement { conn, logger in
             let rows = try await conn.query(
                 """
                 SELECT seq, time, actor, role, action, resource, purpose FROM \(unescaped: self.s).audit_event
