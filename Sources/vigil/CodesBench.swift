@@ -38,6 +38,7 @@ struct CodesBench: AsyncParsableCommand {
     @Option(help: "Seconds per run of the scan-capacity sweep.") var sweepSeconds: Int = 4
     @Option(help: "Repetitions of the offline measurements (median reported).") var repetitions: Int = 5
     @Option(help: "The wrk executable.") var wrk: String = "/usr/bin/wrk"
+    @Option(help: "The nginx executable for the machine's ceiling of an HTTP answer (skipped when absent).") var nginx: String = "/usr/sbin/nginx"
     @Option(help: "Keep the node's files here (default: a new temporary directory, removed after).") var dir: String?
 
     func run() async throws {
@@ -198,6 +199,23 @@ struct CodesBench: AsyncParsableCommand {
             let (rss, peak) = NetworkBench.memory(pid: network.pid(name) ?? 0)
             say("   node memory: \(rss / 1024) MiB resident, \(peak / 1024) MiB peak")
             let answered = Double(load.ok + load.refused + load.other) / load.seconds
+
+            // The refusal path alone, driven by wrk: the node restarted with an admission limit of
+            // one, so nearly every scan is refused; then the machine's ceiling for an HTTP answer.
+            await network.stopAll()
+            configuration.codes?.admissionLimit = 1
+            try Data(try configuration.encoded()).write(to: URL(fileURLWithPath: configPath))
+            try network.start(name)
+            try await network.waitReady()
+            try await waitForDirectory(base: base, token: staffToken)
+            say("== refusals alone: wrk, 1 thread, \(offered) connections, \(duration) s, admission limit 1")
+            let refusals = try runWrk(
+                url: base, script: Self.scanScript(bearer: gateToken, tokens: codeTokens), connections: offered, in: directory)
+            say("   \(refusals.summary)")
+            await network.stopAll()
+            say("== the machine's ceiling for an HTTP answer: nginx (2 workers) answering 503 + Retry-After, wrk, 1 thread, \(offered) connections, \(duration) s")
+            let ceiling = try runNginx(connections: offered, in: directory)
+            say("   \(ceiling?.summary ?? "skipped: \(nginx) is not an executable (apt-get install nginx-light, or pass --nginx)")")
             say("")
             say("| over HTTP | rate | p50 | p99 | goal |")
             say("|---|---:|---:|---:|---|")
@@ -206,6 +224,11 @@ struct CodesBench: AsyncParsableCommand {
             say("| scans at capacity (wrk, \(knee) connections) | \(Timing.format(sweep.first { $0.connections == knee }!.result.rate)) | \(ms(sweep.first { $0.connections == knee }!.result.p50)) | \(ms(sweep.first { $0.connections == knee }!.result.p99)) | — |")
             say("| overload: scans admitted (\(offered) connections, limit \(limit)) | \(Timing.format(Double(load.ok) / load.seconds)) | \(ms(load.okP50)) | \(ms(load.okP99)) | p99 < 100 ms |")
             say("| overload: scans refused 503 + Retry-After | \(Timing.format(Double(load.refused) / load.seconds)) | \(ms(load.refusedP50)) | \(ms(load.refusedP99)) | < 5 ms |")
+            say("| refusals alone (wrk, \(offered) connections, limit 1) | \(Timing.format(refusals.rate)) | \(ms(refusals.p50)) | \(ms(refusals.p99)) | — |")
+            if let ceiling {
+                say("| limit: nginx answering 503 (wrk, \(offered) connections) | \(Timing.format(ceiling.rate)) | \(ms(ceiling.p50)) | \(ms(ceiling.p99)) | — |")
+                say("10× the capacity rate is \(Timing.format(10 * best)); the machine answers at most \(Timing.format(ceiling.rate)) of the cheapest HTTP exchange (\(pct(10 * best / max(ceiling.rate, 1))) of it would be needed)")
+            }
             say("overload: \(offered) connections = \(String(format: "%.0f", Double(offered) / Double(knee)))× the capacity's \(knee); answers \(Timing.format(answered)) = \(String(format: "%.1f", answered / max(best, 1)))× the capacity rate; other statuses \(load.other), connection errors \(load.errors); lost visits \(max(0, admittedA - writtenA) + max(0, load.ok - writtenB))")
         } catch {
             IO.printError(network.logTail(name))
@@ -342,6 +365,50 @@ struct CodesBench: AsyncParsableCommand {
         return WrkResult(
             rate: rate, p50: p50, p99: p99, ok: ok,
             summary: "\(Timing.format(rate)), latency p50 \(ms(p50)), p99 \(ms(p99)); 200: \(ok), non-2xx: \(non2xx), socket errors: \(errors)")
+    }
+
+    /// wrk against nginx answering every request with a fixed 503 and `Retry-After` — the cheapest
+    /// HTTP exchange this machine makes, the physical limit of the overload runs; nil without nginx.
+    func runNginx(connections: Int, in directory: String) throws -> WrkResult? {
+        guard FileManager.default.isExecutableFile(atPath: nginx) else { return nil }
+        guard let port = Demo.freePortRange(from: 7700, count: 1) else { throw IO.failure("no free port above 7700 for nginx") }
+        let root = "\(directory)/nginx"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let config = """
+            worker_processes 2;
+            daemon off;
+            pid \(root)/nginx.pid;
+            error_log \(root)/error.log;
+            events { worker_connections \(max(1024, 2 * connections)); }
+            http {
+              access_log off;
+              keepalive_requests 1000000000;
+              client_body_temp_path \(root); proxy_temp_path \(root); fastcgi_temp_path \(root); uwsgi_temp_path \(root); scgi_temp_path \(root);
+              server {
+                listen 127.0.0.1:\(port);
+                location / { add_header Retry-After 1 always; return 503 '{"status":503}'; }
+              }
+            }
+            """
+        try Data(config.utf8).write(to: URL(fileURLWithPath: "\(root)/nginx.conf"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: nginx)
+        process.arguments = ["-c", "\(root)/nginx.conf", "-p", root, "-e", "\(root)/error.log"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        // Ready when it answers.
+        var ready = false
+        for _ in 0..<50 where !ready {
+            Thread.sleep(forTimeInterval: 0.1)
+            ready = (try? runWrk(url: "http://127.0.0.1:\(port)", script: "", connections: 1, seconds: 1, in: directory))?.rate ?? 0 > 0
+        }
+        guard ready else { throw IO.failure("nginx did not answer on port \(port); see \(root)/error.log") }
+        return try runWrk(url: "http://127.0.0.1:\(port)", script: "", connections: connections, in: directory)
     }
 
     /// wrk's latency text (`812.00us`, `1.23ms`, `2.00s`) in seconds.
