@@ -22,7 +22,13 @@ public enum NationalID {
 
     /// The id with surrounding white space removed and a lowercase `x` raised.
     public static func normalised(_ text: some StringProtocol) -> String {
-        String(text.trimmingWhiteSpace()).uppercased()
+        // Printable ASCII without spaces (every well-formed id) needs no trimming, and only
+        // `a`-`z` change case; anything else takes the Unicode path.
+        if text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            if !text.utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) { return String(text) }
+            return String(decoding: text.utf8.map { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") ? $0 - 0x20 : $0 }, as: UTF8.self)
+        }
+        return String(text.trimmingWhiteSpace()).uppercased()
     }
 
     /// Checks a normalised id and returns it.
@@ -55,15 +61,26 @@ public enum NationalID {
         return birthDate(inDigits: Array(id.utf8))
     }
 
+    /// The date `YYYYMMDD` in characters 7-14, or nil when they are not digits of a real date.
     static func birthDate(inDigits bytes: [UInt8]) -> CivilDate? {
-        let digits = String(decoding: bytes[6..<14], as: UTF8.self)
-        return CivilDate(iso8601: "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))")
+        guard bytes.count >= 14 else { return nil }
+        var value = 0
+        for byte in bytes[6..<14] {
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return CivilDate.checked(year: value / 10_000, month: value / 100 % 100, day: value % 100)
     }
 }
 
 extension StringProtocol {
     /// The text without leading and trailing white space (Unicode `White_Space`).
     func trimmingWhiteSpace() -> SubSequence {
+        // Text whose first and last characters are printable ASCII other than a space (most
+        // text) has nothing to trim.
+        if let first = first?.asciiValue, let last = last?.asciiValue, (0x21..<0x7F).contains(first), (0x21..<0x7F).contains(last) {
+            return self[startIndex..<endIndex]
+        }
         guard let start = firstIndex(where: { !$0.isWhitespace }) else { return self[endIndex..<endIndex] }
         let end = lastIndex(where: { !$0.isWhitespace })!
         return self[start...end]

@@ -34,12 +34,46 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses `YYYY-MM-DD`.
     public init?(iso8601 text: some StringProtocol) {
+        // The common form, exactly `DDDD-DD-DD` in ASCII, read from its bytes; anything else
+        // (longer years, a sign) takes the general path below.
+        if let parts = Self.tenBytes(text.utf8) {
+            guard let date = CivilDate.checked(year: parts.year, month: parts.month, day: parts.day) else { return nil }
+            self = date
+            return
+        }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count >= 4, parts[1].count == 2, parts[2].count == 2,
             let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
             (1...12).contains(m), d >= 1, d <= CivilDate.daysInMonth(year: y, month: m)
         else { return nil }
         self.init(year: y, month: m, day: d)
+    }
+
+    /// The date, or nil when the month or the day does not exist in that year.
+    public static func checked(year: Int, month: Int, day: Int) -> CivilDate? {
+        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month) else { return nil }
+        return CivilDate(year: year, month: month, day: day)
+    }
+
+    /// Year, month and day of text that is exactly `DDDD-DD-DD` in ASCII digits, unchecked;
+    /// nil for any other text.
+    static func tenBytes(_ utf8: some Collection<UInt8>) -> (year: Int, month: Int, day: Int)? {
+        guard utf8.count == 10 else { return nil }
+        var values = (0, 0, 0)
+        for (i, byte) in utf8.enumerated() {
+            if i == 4 || i == 7 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            let digit = Int(byte - 0x30)
+            switch i {
+            case 0..<4: values.0 = values.0 * 10 + digit
+            case 5..<7: values.1 = values.1 * 10 + digit
+            default: values.2 = values.2 * 10 + digit
+            }
+        }
+        return values
     }
 
     /// Days since 1970-01-01 (R's `as.numeric(date)`), normalising out-of-range days like R's `mktime`.

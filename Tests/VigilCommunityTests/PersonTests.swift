@@ -104,3 +104,27 @@ import VigilSurveillance
         #expect(Fixture.errorField { _ = try StaffID(text) } == "staff")
     }
 }
+
+/// The ASCII paths of national-id normalisation and white-space trimming agree with the Unicode rule.
+@Suite struct NationalIDFastPathTests {
+    @Test(arguments: [
+        "11010519491231002x", " 11010519491231002x ", "11010519491231002X", "\u{3000}11010519491231002X", "ａbc", "abc\u{301}",
+        "x\u{301}", "\t a \n", "a\r\n", "ﬁx", "straße", "", " ", "a", "A b", "é", "e\u{301}x",
+    ])
+    func normalisationAgreesWithTheUnicodeRule(_ text: String) {
+        let trimmed = text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed()
+        #expect(NationalID.normalised(text) == String(trimmed).uppercased())
+    }
+
+    @Test func birthDatesComeFromTheDigits() {
+        for birth in ["19491231", "20000229", "19000228", "20240101"] {
+            let id = Fixture.nationalID(birth: birth)
+            let expected = CivilDate(
+                year: Int(birth.prefix(4))!, month: Int(birth.dropFirst(4).prefix(2))!, day: Int(birth.suffix(2))!)
+            #expect(NationalID.birthDate(in: id) == expected)
+        }
+        for birth in ["19000229", "20231301", "20230100", "20230431"] {
+            #expect(NationalID.birthDate(in: Fixture.nationalID(birth: birth)) == nil)
+        }
+    }
+}
