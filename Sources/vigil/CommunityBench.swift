@@ -89,6 +89,8 @@ struct CommunityBench: AsyncParsableCommand {
                     for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: path + suffix) {
                         try FileManager.default.copyItem(atPath: path + suffix, toPath: importPath + suffix)
                     }
+                    // The copy's gigabytes go to disk now, not during the import it is for.
+                    sync()
                 }
                 let importStore = keep == nil ? store : try SQLiteCommunityStore(path: importPath)
                 report.importResult = try await ImportMeasurement(store: importStore, data: data, rows: rows, repetitions: reps).run()

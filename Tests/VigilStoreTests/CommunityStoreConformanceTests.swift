@@ -95,7 +95,7 @@ typealias SQLiteCommunityConformance = CommunityStoreConformance<SQLiteCommunity
         let names = try await reopened.database.read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
         }
-        #expect(names == ["v1-ledger", "v2-community"])
+        #expect(names == ["v1-ledger", "v2-community", "v3-visit-covering"])
     }
 
     @Test func insertsTwentyThousandPersonsAllOrNothing() async throws {

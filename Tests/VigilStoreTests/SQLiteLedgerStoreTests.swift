@@ -19,7 +19,7 @@ import VigilTestSupport
         let names = try await store.database.read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
         }
-        #expect(names == ["v1-ledger", "v2-community"])
+        #expect(names == ["v1-ledger", "v2-community", "v3-visit-covering"])
     }
 
     @Test func schemaRejectsWhatTheStoreNeverWrites() async throws {
