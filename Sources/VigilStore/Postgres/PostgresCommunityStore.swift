@@ -429,7 +429,9 @@ public struct PostgresCommunityStore: CommunityStore {
 
     /// One statement: the queries unnested `WITH ORDINALITY`, each joined to its place's longest
     /// stay (places never visited have none and are not asked) and laterally to its range of the
-    /// covering `(place, time_in)` index.
+    /// covering `(place, time_in)` index. `OFFSET 0` keeps the lateral subquery from being pulled
+    /// up into a plain join, which PostgreSQL 15 planned as a scan of every visit at the place
+    /// with the time range as a join filter (`EXPLAIN`, with and without statistics).
     public func visits(at queries: [VisitQuery], openDuration: Int64) async throws -> [[Visit]] {
         guard !queries.isEmpty else { return [] }
         let open = max(0, openDuration)
@@ -450,6 +452,7 @@ public struct PostgresCommunityStore: CommunityStore {
                     SELECT person, place, checkpoint, time_in, time_out, id FROM \(unescaped: self.s).visit
                     WHERE place = q.place AND time_in BETWEEN \(unescaped: earliest) AND q.upper
                     AND coalesce(time_out, time_in + \(open)) >= q.lower
+                    OFFSET 0
                 ) v
                 ORDER BY q.ord, v.time_in, v.id
                 """, logger: logger)
@@ -471,6 +474,7 @@ public struct PostgresCommunityStore: CommunityStore {
     /// Visits of one person or place overlapping `range`, in one statement: a range of the
     /// covering `(column, time_in)` index from the earliest possible start (from the longest
     /// stay that `stay` selects; no stay, no visits) to the range's end, filtered on the end.
+    /// The subquery is lateral and fenced (`OFFSET 0`) so the start is an index bound, not a filter.
     func overlapping(column: String, key: String, _ range: ClosedRange<Int64>, stay: String, openDuration: Int64) async throws -> [Visit] {
         let open = max(0, openDuration)
         let earliest = Self.earliestTimeIn(lower: "$2", longest: "st.longest", open: open)
@@ -482,8 +486,11 @@ public struct PostgresCommunityStore: CommunityStore {
             unsafeSQL: """
                 SELECT v.person, v.place, v.checkpoint, v.time_in, v.time_out
                 FROM (\(stay)) AS st(longest)
-                JOIN \(s).visit v ON v.\(column) = $1 AND v.time_in BETWEEN \(earliest) AND $3
-                    AND coalesce(v.time_out, v.time_in + \(open)) >= $2
+                CROSS JOIN LATERAL (
+                    SELECT person, place, checkpoint, time_in, time_out, id FROM \(s).visit
+                    WHERE \(column) = $1 AND time_in BETWEEN \(earliest) AND $3 AND coalesce(time_out, time_in + \(open)) >= $2
+                    OFFSET 0
+                ) v
                 ORDER BY v.time_in, v.id
                 """, binds: binds)
         return try await singleStatement { conn, logger in
