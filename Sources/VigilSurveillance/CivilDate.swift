@@ -44,9 +44,9 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count >= 4, parts[1].count == 2, parts[2].count == 2,
             let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-            (1...12).contains(m), d >= 1, d <= CivilDate.daysInMonth(year: y, month: m)
+            let date = CivilDate.checked(year: y, month: m, day: d)
         else { return nil }
-        self.init(year: y, month: m, day: d)
+        self = date
     }
 
     /// The date, or nil when the month or the day does not exist in that year.

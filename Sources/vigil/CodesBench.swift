@@ -401,13 +401,13 @@ struct CodesBench: AsyncParsableCommand {
             process.terminate()
             process.waitUntilExit()
         }
-        // Ready when it answers.
+        // Ready when it listens.
         var ready = false
         for _ in 0..<50 where !ready {
             Thread.sleep(forTimeInterval: 0.1)
-            ready = (try? runWrk(url: "http://127.0.0.1:\(port)", script: "", connections: 1, seconds: 1, in: directory))?.rate ?? 0 > 0
+            ready = !Demo.portFree(port)
         }
-        guard ready else { throw IO.failure("nginx did not answer on port \(port); see \(root)/error.log") }
+        guard ready else { throw IO.failure("nginx did not listen on port \(port); see \(root)/error.log") }
         return try runWrk(url: "http://127.0.0.1:\(port)", script: "", connections: connections, in: directory)
     }
 

@@ -427,7 +427,7 @@ public struct PostgresCommunityStore: CommunityStore {
         "GREATEST(\(lower)::numeric - GREATEST(\(longest), \(open), 0), \(Int64.min))::bigint"
     }
 
-    /// One statement: the queries unnested `WITH ORDINALITY`, each joined to its place's longest
+    /// One statement: the queries unnested with their positions, each joined to its place's longest
     /// stay (places never visited have none and are not asked) and laterally to its range of the
     /// covering `(place, time_in)` index. `OFFSET 0` keeps the lateral subquery from being pulled
     /// up into a plain join, which PostgreSQL 15 planned as a scan of every visit at the place
